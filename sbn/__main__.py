@@ -1,0 +1,5 @@
+import sys
+
+from sbn.cli import main
+
+sys.exit(main())

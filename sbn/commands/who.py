@@ -1,0 +1,87 @@
+"""`sbn who`: who can do a capability, filtered by region and certifications."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sbn.candidates import holds, number, serves
+from sbn.errors import UsageError
+from sbn.loader import load_network
+from sbn.model import Linear
+
+
+def _linear(value: Linear, unit: str = "") -> str:
+    parts = []
+    if value.fixed or not value.per_unit:
+        parts.append(f"{number(value.fixed)}{unit}")
+    if value.per_unit:
+        parts.append(f"{number(value.per_unit)}{unit}/unit")
+    return " + ".join(parts)
+
+
+def run_who(capability: str, networks: Sequence[str], region: str | None, certifications: Sequence[str], output_format: str) -> int:
+    if not networks:
+        raise UsageError("no network given: pass --network PATH (a file or directory)")
+    network = load_network(networks)
+    offered = network.by_capability.get(capability, ())
+    rows = []
+    for module in sorted(offered, key=lambda m: (m.cost.at(Decimal(1)), m.id)):
+        partner = network.partners[module.partner]
+        if region is not None and not serves(module, partner, region):
+            continue
+        held = holds(module, partner)
+        if not set(certifications) <= held:
+            continue
+        regions = list(module.regions) if module.regions is not None else ([partner.region] if partner.region else [])
+        rows.append((module, partner, regions, sorted(held)))
+    if output_format == "json":
+        payload = [
+            {
+                "module": module.id,
+                "partner": partner.id,
+                "partner_name": partner.name,
+                "regions": regions,
+                "certifications": held,
+                "reputation": float(partner.reputation),
+                "cost": {"fixed": float(module.cost.fixed), "per_unit": float(module.cost.per_unit)},
+                "lead_time": {"fixed": float(module.lead_time.fixed), "per_unit": float(module.lead_time.per_unit)},
+                "capacity": float(module.capacity) if module.capacity is not None else None,
+                "inputs": list(module.inputs),
+                "outputs": list(module.outputs),
+            }
+            for module, partner, regions, held in rows
+        ]
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    if not rows:
+        filters = []
+        if region:
+            filters.append(f"region {region}")
+        filters += [f"certification {c}" for c in certifications]
+        where = f" with {', '.join(filters)}" if filters else ""
+        sys.stderr.write(f"no module offers {capability!r}{where} ({len(offered)} offer it in all)\n")
+        return 0
+    table = Table(title=f"Who can do {capability}", show_edge=False, pad_edge=False, header_style="bold")
+    for column in ("Module", "Partner", "Regions", "Certifications", "Reputation", f"Cost ({network.info.currency})",
+                   f"Lead time ({network.info.time_unit})", "Capacity"):
+        table.add_column(column, justify="right" if column.startswith(("Reputation", "Cost", "Lead", "Capacity")) else "left")
+    for module, partner, regions, held in rows:
+        table.add_row(
+            module.id,
+            partner.id + (f" ({partner.name})" if partner.name else ""),
+            ", ".join(regions) or "-",
+            ", ".join(held) or "-",
+            number(partner.reputation),
+            _linear(module.cost),
+            _linear(module.lead_time),
+            number(module.capacity) if module.capacity is not None else "unlimited",
+        )
+    console.print(table)
+    return 0

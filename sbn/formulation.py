@@ -1,0 +1,288 @@
+"""The optimisation model of one request: one ordered list of rules, each named as SPEC §2 names it.
+
+Variables: ``x[s][k]`` = step s is done by its k-th candidate; ``y[p]`` = partner p takes part;
+``start[s]`` and ``finish`` when time matters. Every objective is integer-valued (cents,
+time units, counts), so lexicographic stages can hold each optimum exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import reduce
+
+from sbn.candidates import Candidate, StepCandidates, Usage
+from sbn.model import Partner, Request
+from sbn.solver import Milp, Objective
+
+# Tie-breaking is folded into the last criterion only while the combined objective stays
+# small enough for the engine to tell every unit apart.
+TIE_BREAK_LIMIT = 2**31
+
+
+@dataclass
+class PlanModel:
+    request: Request
+    entries: list[StepCandidates]
+    milp: Milp = field(default_factory=Milp)
+    x: list[list[int]] = field(default_factory=list)
+    y: dict[str, int] = field(default_factory=dict)
+    start: list[int] = field(default_factory=list)
+    finish: int | None = None
+    avoid_pairs: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def index_of(self) -> dict[str, int]:
+        return {entry.step.id: i for i, entry in enumerate(self.entries)}
+
+    def chosen(self, values: list[float]) -> list[Candidate]:
+        """The candidate picked for each step in a solution."""
+        picks = []
+        for i, entry in enumerate(self.entries):
+            best = max(range(len(entry.candidates)), key=lambda k: values[self.x[i][k]])
+            picks.append(entry.candidates[best])
+        return picks
+
+
+def build_model(
+    request: Request,
+    entries: list[StepCandidates],
+    partners: dict[str, Partner],
+    usage: Usage,
+    need_schedule: bool,
+    need_partners: bool,
+) -> PlanModel:
+    """Every rule of SPEC §2 that ties steps together, in the SPEC's order."""
+    model = PlanModel(request, entries)
+    milp = model.milp
+    for entry in entries:
+        model.x.append([milp.add_column(0, 1, True) for _ in entry.candidates])
+    _one_module_per_step(model)
+    _plug_compatibility(model)
+    if need_schedule or request.deadline_offset is not None:
+        _schedule(model)
+        _deadline(model)
+    _budget(model)
+    involved = sorted({c.partner.id for entry in entries for c in entry.candidates})
+    model.avoid_pairs = _avoiding_pairs(involved, partners)
+    if need_partners or request.max_partners is not None or model.avoid_pairs:
+        for partner_id in involved:
+            model.y[partner_id] = milp.add_column(0, 1, True)
+        _partner_takes_part(model)
+        _max_partners(model)
+        _avoid(model)
+    _module_capacity(model, usage)
+    _partner_capacity(model, usage)
+    return model
+
+
+def _one_module_per_step(model: PlanModel) -> None:
+    """Hard: every step is assigned exactly one of its candidate modules."""
+    for columns in model.x:
+        model.milp.add_row("assignment", {c: 1.0 for c in columns}, 1, 1)
+
+
+def _plug_compatibility(model: PlanModel) -> None:
+    """Hard: on each edge A -> B, B's module accepts anything or takes one of A's module's outputs."""
+    index_of = model.index_of
+    for b, entry in enumerate(model.entries):
+        for before in entry.step.after:
+            a = index_of[before]
+            groups: dict[frozenset[str], list[int]] = {}
+            for k, candidate in enumerate(entry.candidates):
+                if candidate.module.inputs:
+                    groups.setdefault(frozenset(candidate.module.inputs), []).append(k)
+            for inputs, members in groups.items():
+                upstream = model.entries[a].candidates
+                compatible = [j for j, c in enumerate(upstream) if inputs.intersection(c.module.outputs)]
+                if len(compatible) == len(upstream):
+                    continue
+                terms = {model.x[b][k]: 1.0 for k in members}
+                for j in compatible:
+                    terms[model.x[a][j]] = -1.0
+                model.milp.add_row("plug_compatibility", terms, -math.inf, 0)
+
+
+def _schedule(model: PlanModel) -> None:
+    """Hard: a step starts when all its predecessors have finished; the plan ends with its last step."""
+    milp = model.milp
+    model.start = [milp.add_column(0, math.inf, False) for _ in model.entries]
+    model.finish = milp.add_column(0, math.inf, False)
+    index_of = model.index_of
+    for b, entry in enumerate(model.entries):
+        for before in entry.step.after:
+            a = index_of[before]
+            terms = {model.start[b]: 1.0, model.start[a]: -1.0}
+            for k, candidate in enumerate(model.entries[a].candidates):
+                terms[model.x[a][k]] = -float(candidate.duration)
+            milp.add_row("schedule", terms, 0, math.inf)
+    for i, entry in enumerate(model.entries):
+        terms = {model.finish: 1.0, model.start[i]: -1.0}
+        for k, candidate in enumerate(entry.candidates):
+            terms[model.x[i][k]] = -float(candidate.duration)
+        milp.add_row("schedule", terms, 0, math.inf)
+
+
+def _deadline(model: PlanModel) -> None:
+    """Hard: the plan's finish is at most the deadline."""
+    deadline = model.request.deadline_offset
+    if deadline is not None and model.finish is not None:
+        model.milp.add_row("deadline", {model.finish: 1.0}, -math.inf, deadline)
+
+
+def _budget(model: PlanModel) -> None:
+    """Hard: total cost is at most the budget."""
+    if model.request.budget is None:
+        return
+    limit = int((model.request.budget * 100).to_integral_value(rounding="ROUND_FLOOR"))
+    terms = {
+        model.x[i][k]: float(c.cost) for i, entry in enumerate(model.entries) for k, c in enumerate(entry.candidates)
+    }
+    if sum(max((c.cost for c in e.candidates), default=0) for e in model.entries) > limit:
+        model.milp.add_row("budget", terms, -math.inf, limit)
+
+
+def _partner_takes_part(model: PlanModel) -> None:
+    """Link: a partner takes part when one of its modules does a step."""
+    for i, entry in enumerate(model.entries):
+        per_partner: dict[str, dict[int, float]] = {}
+        for k, candidate in enumerate(entry.candidates):
+            per_partner.setdefault(candidate.partner.id, {})[model.x[i][k]] = 1.0
+        for partner_id, terms in per_partner.items():
+            terms[model.y[partner_id]] = -1.0
+            model.milp.add_row("partner_link", terms, -math.inf, 0)
+
+
+def _max_partners(model: PlanModel) -> None:
+    """Hard: at most max_partners distinct partners."""
+    limit = model.request.max_partners
+    if limit is not None and len(model.y) > limit:
+        model.milp.add_row("max_partners", {column: 1.0 for column in model.y.values()}, -math.inf, limit)
+
+
+def _avoiding_pairs(involved: list[str], partners: dict[str, Partner]) -> list[tuple[str, str]]:
+    present = set(involved)
+    pairs = set()
+    for partner_id in involved:
+        for other in partners[partner_id].interests.avoid:
+            if other in present and other != partner_id:
+                pairs.add(tuple(sorted((partner_id, other))))
+    return sorted(pairs)  # type: ignore[arg-type]
+
+
+def _avoid(model: PlanModel) -> None:
+    """Hard: no two partners that avoid each other are both in the plan."""
+    for first, second in model.avoid_pairs:
+        model.milp.add_row("avoid", {model.y[first]: 1.0, model.y[second]: 1.0}, -math.inf, 1)
+
+
+def _module_capacity(model: PlanModel, usage: Usage) -> None:
+    """Hard: per module, the quantities assigned fit in what earlier requests left of its capacity."""
+    per_module: dict[str, list[tuple[int, Decimal]]] = {}
+    left: dict[str, Decimal] = {}
+    for i, entry in enumerate(model.entries):
+        for k, candidate in enumerate(entry.candidates):
+            remaining = usage.module_left(candidate.module)
+            if remaining is not None:
+                left[candidate.module.id] = remaining
+                per_module.setdefault(candidate.module.id, []).append((model.x[i][k], candidate.quantity))
+    for module_id, terms in per_module.items():
+        if sum(q for _, q in terms) > left[module_id]:
+            _add_scaled(model.milp, "module_capacity", terms, left[module_id])
+
+
+def _partner_capacity(model: PlanModel, usage: Usage) -> None:
+    """Hard: per partner, quantity × usage over its assignments fits in what is left of its capacity."""
+    per_partner: dict[str, list[tuple[int, Decimal]]] = {}
+    left: dict[str, Decimal] = {}
+    for i, entry in enumerate(model.entries):
+        for k, candidate in enumerate(entry.candidates):
+            remaining = usage.partner_left(candidate.partner)
+            if remaining is not None:
+                left[candidate.partner.id] = remaining
+                per_partner.setdefault(candidate.partner.id, []).append((model.x[i][k], candidate.usage))
+    for partner_id, terms in per_partner.items():
+        # Only one candidate per step is chosen, so the worst case takes each step's largest use.
+        if sum(q for _, q in terms) > left[partner_id]:
+            _add_scaled(model.milp, "partner_capacity", terms, left[partner_id])
+
+
+def _add_scaled(milp: Milp, group: str, terms: list[tuple[int, Decimal]], limit: Decimal) -> None:
+    """Add sum(q x) <= limit with integer coefficients, so the engine compares them exactly."""
+    exponent = min([_exponent(q) for _, q in terms] + [_exponent(limit), 0])
+    scale = Decimal(10) ** (-max(exponent, -9))
+    row: dict[int, float] = {}
+    for column, quantity in terms:
+        row[column] = row.get(column, 0.0) + float((quantity * scale).to_integral_value())
+    milp.add_row(group, row, -math.inf, float((limit * scale).to_integral_value(rounding="ROUND_FLOOR")))
+
+
+def _exponent(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return exponent if isinstance(exponent, int) else 0
+
+
+# -- objectives ------------------------------------------------------------------------------
+
+
+def criterion_objective(model: PlanModel, criterion: str, prefer: frozenset[str]) -> tuple[Objective, int]:
+    """The objective of one criterion, as integer coefficients, and a bound on its range."""
+    if criterion == "cost":
+        return _per_choice(model, lambda c: c.cost)
+    if criterion == "time":
+        assert model.finish is not None
+        spread = sum(max((c.duration for c in e.candidates), default=0) for e in model.entries)
+        return {model.finish: 1.0}, spread
+    if criterion == "partners":
+        return dict.fromkeys(model.y.values(), 1.0), len(model.y)
+    if criterion == "reputation":
+        exponent = min([_exponent(c.partner.reputation) for e in model.entries for c in e.candidates] + [0])
+        scale = Decimal(10) ** (-exponent)
+        return _per_choice(model, lambda c: -int(c.partner.reputation * scale))
+    if criterion == "preferred":
+        return _per_choice(model, lambda c: -1 if c.partner.id in prefer else 0)
+    raise ValueError(f"unknown criterion {criterion!r}")
+
+
+def change_objective(model: PlanModel, previous: dict[str, str]) -> tuple[Objective, int]:
+    """Steps whose module differs from the previous plan's (minimised as minus the steps kept)."""
+    return _per_choice(model, lambda c, i: -1 if c.module.id == previous.get(model.entries[i].step.id) else 0, True)
+
+
+def _per_choice(model: PlanModel, coefficient, with_step: bool = False) -> tuple[Objective, int]:  # type: ignore[no-untyped-def]
+    """Sum of a coefficient per chosen candidate, divided by the coefficients' gcd, and its range."""
+    terms: dict[int, int] = {}
+    spread = 0
+    for i, entry in enumerate(model.entries):
+        values = [coefficient(c, i) if with_step else coefficient(c) for c in entry.candidates]
+        for k, value in enumerate(values):
+            if value:
+                terms[model.x[i][k]] = value
+        if values:
+            spread += max(values) - min(values)
+    divisor = reduce(math.gcd, (abs(v) for v in terms.values()), 0) or 1
+    return {column: value / divisor for column, value in terms.items()}, spread // divisor
+
+
+def tie_break(model: PlanModel) -> tuple[Objective, int]:
+    """Deterministic preference among equally good plans: modules earlier in id order."""
+    terms: Objective = {}
+    spread = 0
+    for i, entry in enumerate(model.entries):
+        for k in range(len(entry.candidates)):
+            if k:
+                terms[model.x[i][k]] = float(k)
+        spread += max(len(entry.candidates) - 1, 0)
+    return terms, spread
+
+
+def fold(last: Objective, last_spread: int, extra: Objective, extra_spread: int) -> Objective | None:
+    """last × W + extra with W beyond extra's range, when the result stays exactly representable."""
+    weight = extra_spread + 1
+    if (last_spread + 1) * weight > TIE_BREAK_LIMIT:
+        return None
+    combined = {column: value * weight for column, value in last.items()}
+    for column, value in extra.items():
+        combined[column] = combined.get(column, 0.0) + value
+    return combined

@@ -1,0 +1,563 @@
+"""Load a network from YAML files: includes, schema, references, every problem at once (SPEC §1)."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections import defaultdict
+import heapq
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, get_args
+
+from pydantic import BaseModel, ValidationError
+
+from sbn.errors import Diagnostic, InputError, UsageError
+from sbn.model import CRITERIA, Document, Module, NetworkInfo, Partner, Request
+from sbn.yamlread import Source, display_name, locate, parse, read_source
+
+SECTIONS: dict[str, type[BaseModel]] = {"partners": Partner, "modules": Module, "requests": Request}
+TOP_LEVEL = ("network", "include", "partners", "modules", "requests")
+YAML_SUFFIXES = (".yaml", ".yml")
+STDIN = "-"
+MAX_REPORTED = 100
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an item was declared: its file and its path inside that file's data."""
+
+    file: str
+    path: Path_
+
+
+@dataclass(frozen=True)
+class Network:
+    """A validated network: lookup maps built once, never mutated."""
+
+    info: NetworkInfo
+    partners: dict[str, Partner]
+    modules: dict[str, Module]
+    requests: tuple[Request, ...]
+    origins: dict[tuple[str, str], Origin]
+    files: tuple[str, ...]
+    warnings: tuple[Diagnostic, ...] = ()
+    by_capability: dict[str, tuple[Module, ...]] = field(default_factory=dict)
+
+    def request_file(self, request: Request) -> str:
+        return self.origins[("request", request.id)].file
+
+
+@dataclass
+class _Problem:
+    """A problem whose position is looked up only when it is reported."""
+
+    file: str
+    path: Path_
+    message: str
+    at_key: bool = False
+    severity: str = "error"
+    refs: tuple[Origin, ...] = ()
+
+
+@dataclass
+class _Loaded:
+    source: Source
+    key: str
+    order: int
+    data: dict[str, Any]
+    includes: list[str] = field(default_factory=list)
+
+
+class _Loader:
+    """Reads files (each once), follows includes, validates items and collects problems."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, _Loaded] = {}
+        self.stack: list[str] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.problems: list[_Problem] = []
+        self.order: dict[str, int] = {}
+        self.network: list[tuple[NetworkInfo, Origin]] = []
+        self.items: dict[str, list[tuple[BaseModel, Origin]]] = {name: [] for name in SECTIONS}
+        self.children: dict[str, list[str]] = defaultdict(list)
+
+    # -- files ---------------------------------------------------------------------------
+
+    def load_path(self, raw: str) -> None:
+        if raw == STDIN:
+            source = Source("<stdin>", sys.stdin.read())
+            self.load_source(source, STDIN, Path.cwd())
+            return
+        path = Path(raw)
+        if path.is_dir():
+            for child in expand_directory(path):
+                self.load_file(child)
+        elif path.is_file():
+            self.load_file(path)
+        else:
+            raise UsageError(f"{raw}: no such file or directory")
+
+    def load_file(self, path: Path, include_origin: tuple[str, Path_] | None = None) -> None:
+        key = str(path.resolve())
+        if include_origin is not None:
+            self.children[self.stack[-1]].append(key)
+        if key in self.stack:
+            chain = " -> ".join(display_name(Path(item)) for item in self.stack[self.stack.index(key) :])
+            assert include_origin is not None
+            self.problems.append(_Problem(include_origin[0], include_origin[1], f"include cycle: {chain} -> {display_name(path)}"))
+            return
+        if key in self.files:
+            return
+        name = display_name(path)
+        try:
+            source = read_source(path, name)
+        except InputError as error:
+            self.order.setdefault(name, len(self.order))
+            self.diagnostics.extend(error.diagnostics)
+            self.files[key] = _Loaded(Source(name, ""), key, self.order[name], {})
+            return
+        self.load_source(source, key, path.parent)
+
+    def load_source(self, source: Source, key: str, directory: Path) -> None:
+        self.order.setdefault(source.name, len(self.order))
+        loaded = _Loaded(source, key, self.order[source.name], {})
+        self.files[key] = loaded
+        try:
+            data, root = parse(source)
+        except InputError as error:
+            self.diagnostics.extend(error.diagnostics)
+            return
+        if data is None:
+            return
+        if not isinstance(data, dict):
+            self.problems.append(
+                _Problem(source.name, (), "the top level must be a mapping of network, include, partners, modules, requests")
+            )
+            return
+        loaded.data = data
+        self.stack.append(key)
+        try:
+            self.check_document(source.name, data)
+            for index, target in self.include_targets(source.name, data, directory):
+                origin = (source.name, ("include", index))
+                if target.is_dir():
+                    for child in expand_directory(target):
+                        if str(child.resolve()) != key:
+                            self.load_file(child, origin)
+                else:
+                    self.load_file(target, origin)
+        finally:
+            self.stack.pop()
+
+    def include_targets(self, name: str, data: dict[str, Any], directory: Path) -> list[tuple[int, Path]]:
+        includes = data.get("include")
+        if not isinstance(includes, list):
+            return []
+        targets = []
+        for index, entry in enumerate(includes):
+            if not isinstance(entry, str):
+                continue
+            target = directory / entry
+            if target.exists():
+                targets.append((index, target))
+            else:
+                self.problems.append(_Problem(name, ("include", index), f"included path not found: {entry}"))
+        return targets
+
+    # -- schema --------------------------------------------------------------------------
+
+    def check_document(self, name: str, data: dict[str, Any]) -> None:
+        for key in data:
+            if key not in TOP_LEVEL:
+                self.problems.append(_Problem(name, (key,), unknown_field(key, TOP_LEVEL, "top-level key"), at_key=True))
+        shell = {key: value for key, value in data.items() if key in ("network", "include")}
+        try:
+            document = Document.model_validate(shell)
+        except ValidationError as error:
+            self.add_validation_errors(name, (), error, Document)
+            document = None
+        if document is not None and document.network is not None:
+            self.network.append((document.network, Origin(name, ("network",))))
+        for section, model in SECTIONS.items():
+            if section not in data or data[section] is None:
+                continue
+            entries = data[section]
+            if not isinstance(entries, list):
+                self.problems.append(_Problem(name, (section,), f"{section} must be a list of {section}"))
+                continue
+            for index, entry in enumerate(entries):
+                path = (section, index)
+                try:
+                    item = model.model_validate(entry)
+                except ValidationError as error:
+                    self.add_validation_errors(name, path, error, model)
+                    continue
+                self.items[section].append((item, Origin(name, path)))
+
+    def add_validation_errors(self, name: str, prefix: Path_, error: ValidationError, model: type[BaseModel]) -> None:
+        for detail in error.errors(include_url=False):
+            loc = tuple(detail["loc"])
+            message, at_key, loc = describe(detail, loc, model)
+            self.problems.append(_Problem(name, prefix + loc, message, at_key=at_key))
+
+    # -- results -------------------------------------------------------------------------
+
+    def resolve(self, problems: Sequence[_Problem]) -> list[Diagnostic]:
+        """Turn problems into diagnostics, composing only the files that have problems."""
+        by_name = {loaded.source.name: loaded.source for loaded in self.files.values()}
+        roots: dict[str, Any] = {}
+
+        def position(file: str, path: Path_, at_key: bool = False) -> tuple[int, int]:
+            if file not in roots:
+                source = by_name.get(file)
+                try:
+                    roots[file] = parse(source)[1] if source is not None else None
+                except InputError:
+                    roots[file] = None
+            return locate(roots[file], path, at_key)
+
+        diagnostics = []
+        for problem in problems:
+            line, column = position(problem.file, problem.path, problem.at_key)
+            message = problem.message
+            if problem.refs:
+                places = [f"{ref.file}:{':'.join(map(str, position(ref.file, ref.path)))}" for ref in problem.refs]
+                message = message.format(*places)
+            diagnostics.append(Diagnostic(problem.file, line, column, message, problem.severity))
+        return diagnostics
+
+    def sort_key(self, diagnostic: Diagnostic) -> tuple[int, int, int]:
+        return self.order.get(diagnostic.file, len(self.order)), diagnostic.line, diagnostic.column
+
+
+def expand_directory(path: Path) -> list[Path]:
+    """Every *.yaml / *.yml below a directory, in sorted path order."""
+    return sorted(child for child in path.rglob("*") if child.suffix in YAML_SUFFIXES and child.is_file())
+
+
+def unknown_field(key: str, allowed: Iterable[str], what: str = "field") -> str:
+    message = f"unknown {what} {key!r}"
+    close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
+    if close:
+        return f"{message} (did you mean {close[0]!r}?)"
+    return f"{message}; expected one of: {', '.join(allowed)}"
+
+
+def _submodel(model: type[BaseModel], loc: Path_) -> type[BaseModel] | None:
+    """The model that validates the mapping at ``loc`` below ``model``."""
+    current: type[BaseModel] | None = model
+    for step in loc:
+        if current is None:
+            return None
+        if isinstance(step, int):
+            continue
+        info = current.model_fields.get(step)
+        current = _model_in(info.annotation) if info is not None else None
+    return current
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def describe(detail: Any, loc: Path_, model: type[BaseModel]) -> tuple[str, bool, Path_]:
+    """A message a person can act on for one pydantic error, and where it points."""
+    kind = detail["type"]
+    ctx = detail.get("ctx") or {}
+    field_name = next((step for step in reversed(loc) if isinstance(step, str)), "value")
+    if kind == "extra_forbidden":
+        parent = _submodel(model, loc[:-1])
+        allowed = list(parent.model_fields) if parent is not None else []
+        return unknown_field(str(loc[-1]), allowed), True, loc
+    if kind == "missing":
+        return f"missing required field {loc[-1]!r}", False, loc[:-1]
+    if kind == "string_pattern_mismatch":
+        return (
+            f"invalid id for {field_name!r}: ids start with a letter or digit and hold only letters, digits, '.', '_' and '-'",
+            False,
+            loc,
+        )
+    if kind == "string_type":
+        return f"{field_name!r} must be text, not a list or mapping", False, loc
+    if kind in ("tuple_type", "list_type"):
+        return f"{field_name!r} must be a list", False, loc
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"{field_name!r} must be a mapping", False, loc
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal"):
+        limit = ctx.get("ge", ctx.get("gt", ctx.get("le")))
+        relation = {"greater_than_equal": "at least", "greater_than": "greater than", "less_than_equal": "at most"}[kind]
+        return f"{field_name!r} must be {relation} {limit}", False, loc
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"{field_name!r} must be a whole number", False, loc
+    if kind == "literal_error":
+        value = detail.get("input")
+        criterion = unknown_field(str(value), CRITERIA, "criterion")
+        return f"{criterion} in 'optimize'", False, loc
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"):
+        return f"{field_name!r} must be a date like 2027-03-01", False, loc
+    if kind == "too_short":
+        return f"{field_name!r} must not be empty", False, loc
+    if kind.startswith("sbn_"):
+        return f"{field_name!r}: {detail['msg']}", False, loc
+    return f"{field_name!r}: {detail['msg']}", False, loc
+
+
+def load_network(paths: Sequence[str], *, allow_empty: bool = False) -> Network:
+    """Load and validate every file under ``paths``; raise InputError with every problem."""
+    loader = _Loader()
+    for raw in paths:
+        loader.load_path(raw)
+    return _finish(loader)
+
+
+def _finish(loader: _Loader) -> Network:
+    partners: dict[str, Partner] = {}
+    modules: dict[str, Module] = {}
+    requests: dict[str, Request] = {}
+    origins: dict[tuple[str, str], Origin] = {}
+    problems = loader.problems
+    for section, kind, target in (
+        ("partners", "partner", partners),
+        ("modules", "module", modules),
+        ("requests", "request", requests),
+    ):
+        for item, origin in loader.items[section]:
+            item_id = item.id  # type: ignore[attr-defined]
+            if item_id in target:
+                first = origins[(kind, item_id)]
+                problems.append(
+                    _Problem(origin.file, origin.path + ("id",), f"duplicate {kind} id {item_id!r}: first declared at {{}}", refs=(first,))
+                )
+                continue
+            target[item_id] = item  # type: ignore[assignment]
+            origins[(kind, item_id)] = origin
+    if len(loader.network) > 1:
+        first = loader.network[0][1]
+        for _, origin in loader.network[1:]:
+            problems.append(_Problem(origin.file, origin.path, "network declared more than once: first at {}", at_key=True, refs=(first,)))
+    info = loader.network[0][0] if loader.network else NetworkInfo()
+    by_capability: dict[str, list[Module]] = defaultdict(list)
+    for module in modules.values():
+        by_capability[module.capability].append(module)
+    warnings = check_references(partners, modules, requests, origins, info, by_capability, problems)
+    diagnostics = loader.diagnostics + loader.resolve(problems)
+    diagnostics.sort(key=loader.sort_key)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if errors:
+        raise InputError(diagnostics)
+    return Network(
+        info=info,
+        partners=partners,
+        modules=modules,
+        requests=tuple(requests.values()),
+        origins=origins,
+        files=tuple(loaded.source.name for loaded in sorted(loader.files.values(), key=lambda f: f.order)),
+        warnings=tuple(diagnostics),
+        by_capability={capability: tuple(group) for capability, group in by_capability.items()},
+    )
+
+
+def check_references(
+    partners: dict[str, Partner],
+    modules: dict[str, Module],
+    requests: dict[str, Request],
+    origins: dict[tuple[str, str], Origin],
+    info: NetworkInfo,
+    by_capability: dict[str, list[Module]],
+    problems: list[_Problem],
+) -> list[_Problem]:
+    """References between items: partners, steps, cycles; and capabilities nobody offers."""
+
+    def unknown_partner(origin: Origin, path: Path_, partner_id: str) -> None:
+        if partner_id not in partners:
+            problems.append(_Problem(origin.file, origin.path + path, unknown_field(partner_id, sorted(partners), "partner")))
+
+    for module in modules.values():
+        unknown_partner(origins[("module", module.id)], ("partner",), module.partner)
+    for partner in partners.values():
+        for index, other in enumerate(partner.interests.avoid):
+            unknown_partner(origins[("partner", partner.id)], ("interests", "avoid", index), other)
+    warnings: list[_Problem] = []
+    for request in requests.values():
+        origin = origins[("request", request.id)]
+        for field_name in ("exclude", "prefer"):
+            for index, partner_id in enumerate(getattr(request, field_name)):
+                unknown_partner(origin, (field_name, index), partner_id)
+        if isinstance(request.deadline, date):
+            if request.start is None:
+                problems.append(_Problem(origin.file, origin.path + ("deadline",), "a date deadline needs a start date: add 'start'"))
+        if (request.start is not None or isinstance(request.deadline, date)) and info.time_unit != "day":
+            problems.append(
+                _Problem(origin.file, origin.path + ("start",), f"dates need time_unit 'day'; the network's is {info.time_unit!r}")
+            )
+        check_steps(request, origin, partners, problems)
+        for index, step in enumerate(request.steps):
+            if step.capability not in by_capability:
+                warnings.append(
+                    _Problem(
+                        origin.file,
+                        origin.path + ("steps", index, "capability"),
+                        f"no module offers capability {step.capability!r} (step {step.id!r})",
+                        severity="warning",
+                    )
+                )
+    problems.extend(warnings)
+    return warnings
+
+
+def check_steps(request: Request, origin: Origin, partners: dict[str, Partner], problems: list[_Problem]) -> None:
+    """Step ids unique, `after` and pins resolvable, and no cycle."""
+    seen: dict[str, int] = {}
+    for index, step in enumerate(request.steps):
+        path = origin.path + ("steps", index)
+        if step.id in seen:
+            problems.append(
+                _Problem(origin.file, path + ("id",), f"duplicate step id {step.id!r} in request {request.id!r}: first is step {seen[step.id] + 1}")
+            )
+        else:
+            seen[step.id] = index
+        if step.partner is not None and step.partner not in partners:
+            problems.append(_Problem(origin.file, path + ("partner",), unknown_field(step.partner, sorted(partners), "partner")))
+    ids = [step.id for step in request.steps]
+    for index, step in enumerate(request.steps):
+        for position, before in enumerate(step.after):
+            if before not in seen:
+                problems.append(
+                    _Problem(origin.file, origin.path + ("steps", index, "after", position), unknown_field(before, ids, "step"))
+                )
+            elif before == step.id:
+                problems.append(_Problem(origin.file, origin.path + ("steps", index, "after", position), f"step {step.id!r} cannot come after itself"))
+    cycle = find_cycle(request)
+    if cycle:
+        index = seen[cycle[0]]
+        problems.append(
+            _Problem(origin.file, origin.path + ("steps", index, "after"), f"step cycle: {' -> '.join(cycle + [cycle[0]])}")
+        )
+
+
+def find_cycle(request: Request) -> list[str]:
+    """A cycle of `after` edges among the request's steps, or [] when there is none."""
+    after = {step.id: [b for b in step.after if b != step.id] for step in request.steps}
+    state: dict[str, int] = {}
+    trail: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        trail.append(node)
+        for before in after.get(node, []):
+            if before not in after:
+                continue
+            if state.get(before) == 1:
+                return list(reversed(trail[trail.index(before) :]))
+            if before not in state:
+                found = visit(before)
+                if found:
+                    return found
+        trail.pop()
+        state[node] = 2
+        return []
+
+    for step in request.steps:
+        if step.id not in state:
+            found = visit(step.id)
+            if found:
+                return found
+    return []
+
+
+def topological_order(request: Request) -> list[int]:
+    """Step indices so that every step comes after the steps it waits for (ties by file order)."""
+    index = {step.id: i for i, step in enumerate(request.steps)}
+    waiting = [len({index[b] for b in step.after if b in index}) for step in request.steps]
+    followers: list[list[int]] = [[] for _ in request.steps]
+    for i, step in enumerate(request.steps):
+        for before in {index[b] for b in step.after if b in index}:
+            followers[before].append(i)
+    ready = [i for i, count in enumerate(waiting) if count == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(i)
+        for follower in followers[i]:
+            waiting[follower] -= 1
+            if waiting[follower] == 0:
+                heapq.heappush(ready, follower)
+    return order
+
+
+def load_units(paths: Sequence[str]) -> list[Network | InputError]:
+    """Validate what is under ``paths``: each network on its own when several are found.
+
+    A root file (one no other file includes) and what it includes form a unit; units that
+    declare a network are checked separately, and files outside them join the only network
+    or, when there are several, are checked together.
+    """
+    loader = _Loader()
+    for raw in paths:
+        loader.load_path(raw)
+    if len(loader.network) <= 1:
+        return [_attempt(loader)]
+    included = {child for children in loader.children.values() for child in children}
+    ordered = sorted(loader.files.values(), key=lambda loaded: loaded.order)
+    roots = [loaded.key for loaded in ordered if loaded.key not in included]
+    with_network = {origin.file for _, origin in loader.network}
+    name_of = {loaded.key: loaded.source.name for loaded in ordered}
+
+    def closure(key: str) -> set[str]:
+        seen, todo = set(), [key]
+        while todo:
+            current = todo.pop()
+            if current not in seen:
+                seen.add(current)
+                todo.extend(loader.children.get(current, []))
+        return seen
+
+    network_units = [[root] for root in roots if any(name_of[k] in with_network for k in closure(root))]
+    loose = [root for root in roots if [root] not in network_units]
+    if len(network_units) == 1:
+        network_units[0].extend(loose)
+    elif loose:
+        network_units.append(loose)
+    results: list[Network | InputError] = []
+    for unit in network_units:
+        fresh = _Loader()
+        for key in unit:
+            if key == STDIN:
+                loaded = loader.files[key]
+                fresh.load_source(loaded.source, STDIN, Path.cwd())
+            else:
+                fresh.load_file(Path(key))
+        results.append(_attempt(fresh))
+    return results
+
+
+def _attempt(loader: _Loader) -> Network | InputError:
+    try:
+        return _finish(loader)
+    except InputError as error:
+        return error
+
+
+def load_for_plan(files: Sequence[str], networks: Sequence[str]) -> tuple[Network, list[Request]]:
+    """Load request files and network paths as one set; the requests are those of the files given."""
+    loader = _Loader()
+    for raw in files:
+        loader.load_path(raw)
+    given = {loaded.source.name for loaded in loader.files.values()}
+    for raw in networks:
+        loader.load_path(raw)
+    network = _finish(loader)
+    requests = [r for r in network.requests if network.origins[("request", r.id)].file in given]
+    return network, requests

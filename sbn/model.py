@@ -1,0 +1,270 @@
+"""The network as declared: frozen pydantic models of partners, modules and requests (SPEC §1).
+
+Numbers are ``Decimal`` parsed from the text as written, so money and durations are exact:
+``0.05 × 40`` is ``2``, never ``2.0000000000000004``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+_NUMBER = re.compile(r"[-+]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][-+]?\d+)?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NON_FINITE = frozenset({".inf", "+.inf", "-.inf", ".nan", "inf", "+inf", "-inf", "nan", "infinity", "-infinity"})
+CENT = Decimal("0.01")
+CRITERIA = ("cost", "time", "partners", "reputation", "preferred")
+
+
+def parse_number(value: Any) -> Decimal:
+    """A finite number from YAML text (or a Python number), exactly as written."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("sbn_number", "expected a number, got {value}", {"value": value})
+    if isinstance(value, int | Decimal):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.lower() in _NON_FINITE:
+            raise PydanticCustomError("sbn_finite", "numbers must be finite, got {value}", {"value": text})
+        if not _NUMBER.fullmatch(text):
+            raise PydanticCustomError("sbn_number", "expected a number, got {value!r}", {"value": text})
+        number = Decimal(text.replace("_", ""))
+    else:
+        kind = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "nothing"
+        raise PydanticCustomError("sbn_number", "expected a number, got {kind}", {"kind": kind})
+    if not number.is_finite():
+        raise PydanticCustomError("sbn_finite", "numbers must be finite, got {value}", {"value": value})
+    return number
+
+
+def _deadline(value: Any) -> Decimal | date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _DATE.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise PydanticCustomError("sbn_date", "invalid date {value!r}", {"value": value}) from None
+    return parse_number(value)
+
+
+def _linear(value: Any) -> Any:
+    if isinstance(value, dict):
+        return value
+    number = parse_number(value)
+    if number < 0:
+        raise PydanticCustomError("sbn_negative", "must be at least 0, got {value}", {"value": str(value)})
+    return {"fixed": number}
+
+
+def _list(value: Any) -> Any:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        raise PydanticCustomError("sbn_list", "expected a list, got the string {value!r}: write [{value}]", {"value": value})
+    return value
+
+
+_NUMBER_SCHEMA = {"type": "number"}
+Number = Annotated[Decimal, BeforeValidator(parse_number), WithJsonSchema(_NUMBER_SCHEMA)]
+NonNegative = Annotated[Decimal, Field(ge=0), BeforeValidator(parse_number), WithJsonSchema({"type": "number", "minimum": 0})]
+Fraction01 = Annotated[
+    Decimal,
+    Field(ge=0, le=1),
+    BeforeValidator(parse_number),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1}),
+]
+Positive = Annotated[Decimal, Field(gt=0), BeforeValidator(parse_number), WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Strings = Annotated[tuple[str, ...], BeforeValidator(_list)]
+Ids = Annotated[tuple[Id, ...], BeforeValidator(_list)]
+Criterion = Literal["cost", "time", "partners", "reputation", "preferred"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False, hide_input_in_errors=True)
+
+
+class Linear(_Frozen):
+    """A quantity-dependent amount: fixed + per_unit × quantity."""
+
+    fixed: NonNegative = Field(Decimal(0), description="Amount independent of the quantity.")
+    per_unit: NonNegative = Field(Decimal(0), description="Amount per unit of quantity.")
+
+    def at(self, quantity: Decimal) -> Decimal:
+        return self.fixed + self.per_unit * quantity
+
+
+LinearField = Annotated[
+    Linear,
+    BeforeValidator(_linear),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "number", "minimum": 0},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "fixed": {"type": "number", "minimum": 0, "description": "Amount independent of the quantity."},
+                        "per_unit": {"type": "number", "minimum": 0, "description": "Amount per unit of quantity."},
+                    },
+                },
+            ]
+        }
+    ),
+]
+
+
+class NetworkInfo(_Frozen):
+    """What the network is and why its partners work together."""
+
+    name: str | None = Field(None, description="Name of the network, shown with every plan.")
+    ambition: str | None = Field(None, description="The shared ambition that brings the partners together.")
+    currency: str = Field("EUR", description="Currency of every cost and budget.")
+    time_unit: str = Field("day", description="Unit of lead times and deadlines; dates need 'day'.")
+
+
+class Interests(_Frozen):
+    """What a partner needs from any plan it takes part in."""
+
+    min_order_value: NonNegative | None = Field(None, description="The partner takes no assignment whose cost is below this.")
+    avoid: Ids = Field((), description="Partner ids this partner is never in the same request's plan with.")
+
+
+class Partner(_Frozen):
+    """An organisation in the network."""
+
+    id: Id = Field(description="Unique partner id.")
+    name: str | None = Field(None, description="Display name.")
+    region: str | None = Field(None, description="Home region; the default region of its modules.")
+    certifications: Strings = Field((), description="Certifications held by every module of the partner.")
+    reputation: Fraction01 = Field(Decimal("0.5"), description="Reputation from 0 to 1.")
+    capacity: NonNegative | None = Field(
+        None, description="Work units per planning run, shared by all its modules (see module usage); absent = unlimited."
+    )
+    interests: Interests = Field(Interests(), description="What the partner needs from a plan.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_interests(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "interests" in data and data["interests"] is None:
+            return {key: value for key, value in data.items() if key != "interests"}
+        return data
+
+
+class Module(_Frozen):
+    """A capability a partner offers, with its price, lead time, capacity and interfaces."""
+
+    id: Id = Field(description="Unique module id.")
+    partner: Id = Field(description="Id of the partner that owns the module.")
+    capability: str = Field(description="What the module does, e.g. assembly or last-mile-delivery.")
+    inputs: Strings = Field((), description="Interfaces it accepts from upstream steps; empty = accepts anything.")
+    outputs: Strings = Field((), description="Interfaces it hands downstream.")
+    cost: LinearField = Field(
+        Linear(), description="Cost: a number, or {fixed, per_unit}; cost(q) = fixed + per_unit × q, rounded half-up to the cent."
+    )
+    lead_time: LinearField = Field(
+        Linear(), description="Lead time: a number, or {fixed, per_unit}; duration(q) = ceil(fixed + per_unit × q)."
+    )
+    capacity: NonNegative | None = Field(None, description="Maximum quantity handled per planning run; absent = unlimited.")
+    usage: NonNegative = Field(Decimal(1), description="Partner capacity used per unit of quantity.")
+    regions: Strings | None = Field(
+        None, description="Customer regions served; default [partner.region]; \"*\" means everywhere."
+    )
+    certifications: Strings = Field((), description="Certifications held in addition to the partner's.")
+
+    def cost_at(self, quantity: Decimal) -> Decimal:
+        """cost(q), rounded half-up to the cent."""
+        return self.cost.at(quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+
+    def duration_at(self, quantity: Decimal) -> int:
+        """duration(q) in whole time units, rounded up exactly."""
+        return int(self.lead_time.at(quantity).to_integral_value(rounding=ROUND_CEILING))
+
+
+class Step(_Frozen):
+    """One piece of work in a request, done by exactly one module."""
+
+    id: Id = Field(description="Step id, unique within the request; default: its capability.")
+    capability: str = Field(description="Capability the step needs.")
+    after: Ids = Field((), description="Ids of steps that must finish before this one starts.")
+    quantity: Positive | None = Field(None, description="Quantity of this step; overrides the request's.")
+    certifications: Strings = Field((), description="Certifications required in addition to the request's.")
+    partner: Id | None = Field(None, description="Pin: only this partner may do the step.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("id") is None and isinstance(data.get("capability"), str):
+            capability = data["capability"]
+            if not re.match(ID_PATTERN, capability):
+                raise PydanticCustomError(
+                    "sbn_step_id",
+                    "a step without an id takes its capability as id, but {capability!r} is not a valid id: add an id",
+                    {"capability": capability},
+                )
+            return {**data, "id": capability}
+        return data
+
+
+class Request(_Frozen):
+    """A customer request: steps to be done by the network, with its limits and criteria."""
+
+    id: Id = Field(description="Unique request id.")
+    customer: str | None = Field(None, description="Who asks.")
+    region: str | None = Field(None, description="Customer region; absent = no region filter.")
+    quantity: Positive = Field(Decimal(1), description="Quantity of every step unless the step overrides it.")
+    start: date | None = Field(None, description="Calendar date of time 0; plans then show dates beside offsets.")
+    deadline: Annotated[
+        Decimal | date,
+        BeforeValidator(_deadline),
+        WithJsonSchema({"oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "format": "date"}]}),
+    ] | None = Field(None, description="Latest finish, in time units from start 0, or a date when start is given.")
+    budget: NonNegative | None = Field(None, description="Total cost must not exceed it.")
+    certifications: Strings = Field((), description="Certifications every module used must hold.")
+    min_reputation: Fraction01 | None = Field(None, description="Only partners with at least this reputation.")
+    steps: tuple[Step, ...] = Field(min_length=1, description="The work, in order; after must form no cycle.")
+    exclude: Ids = Field((), description="Partner ids never used.")
+    prefer: Ids = Field((), description="Partner ids counted by the preferred criterion.")
+    max_partners: int | None = Field(None, ge=1, description="At most this many distinct partners in the plan.")
+    optimize: Annotated[tuple[Criterion, ...], BeforeValidator(_list)] = Field(
+        ("cost", "time"), description="Criteria in lexicographic order: cost, time, partners, reputation, preferred."
+    )
+    priority: int = Field(0, description="Higher is planned first.")
+
+    @property
+    def deadline_offset(self) -> int | None:
+        """The deadline in whole time units from time 0."""
+        if self.deadline is None:
+            return None
+        if isinstance(self.deadline, date):
+            assert self.start is not None
+            return (self.deadline - self.start).days
+        return int(self.deadline.to_integral_value(rounding="ROUND_FLOOR"))
+
+
+class Document(_Frozen):
+    """One input file: any mix of the top-level keys."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        hide_input_in_errors=True,
+        title="sbn input file",
+        json_schema_extra={"description": "An sbn input file: network, include, partners, modules and requests."},
+    )
+
+    network: NetworkInfo | None = Field(None, description="The network: at most one across all files.")
+    include: Strings = Field((), description="Paths relative to this file; a directory means every *.yaml/*.yml below it.")
+    partners: tuple[Partner, ...] | None = Field(None, description="Partners of the network.")
+    modules: tuple[Module, ...] | None = Field(None, description="Modules offered by the partners.")
+    requests: tuple[Request, ...] | None = Field(None, description="Customer requests to plan.")

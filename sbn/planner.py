@@ -1,0 +1,402 @@
+"""Plan requests: filter candidates, model, solve, explain, verify, and find backups (SPEC §2, §5)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sbn.candidates import Candidate, StepCandidates, Usage, find_candidates, money
+from sbn.errors import SbnError
+from sbn.formulation import PlanModel, build_model, change_objective, criterion_objective, fold, tie_break
+from sbn.loader import Network, topological_order
+from sbn.model import Request
+from sbn.result import Assignment, Backup, Handoff, Plan
+from sbn.solver import Objective, SolveStatus, solve
+
+RELAXABLE = ("plug_compatibility", "deadline", "budget", "max_partners", "avoid", "module_capacity", "partner_capacity")
+
+
+class PlanCheckError(SbnError):
+    """A plan the engine returned breaks a rule: a bug, never the user's fault."""
+
+
+@dataclass
+class Options:
+    time_limit: float = 10.0
+    without: frozenset[str] = frozenset()
+    previous: dict[str, dict[str, str]] | None = None
+    backups: bool = False
+
+
+@dataclass
+class Evaluation:
+    """A complete assignment measured exactly: schedule, cost and handoffs."""
+
+    starts: list[int]
+    finishes: list[int]
+    handoffs: list[list[Handoff]]
+    cost: int
+    finish: int
+    partners: list[str]
+    reputation: Decimal
+    preferred: int
+    problems: list[str] = field(default_factory=list)
+
+
+def plan_requests(network: Network, requests: Sequence[Request], options: Options) -> list[Plan]:
+    """Plan by priority (high first, then file order) on shared capacity; return in file order."""
+    usage = Usage()
+    order = sorted(range(len(requests)), key=lambda i: (-requests[i].priority, i))
+    plans: dict[int, Plan] = {}
+    for i in order:
+        plan = plan_request(network, requests[i], usage, options)
+        for candidate in plan.picks:
+            usage.add(candidate)
+        plans[i] = plan
+    if options.backups:
+        for plan in plans.values():
+            if plan.planned:
+                add_backups(network, plan, usage, options)
+    return [plans[i] for i in range(len(requests))]
+
+
+def plan_request(network: Network, request: Request, usage: Usage, options: Options) -> Plan:
+    currency = network.info.currency
+    entries = find_candidates(network, request, usage, options.without, currency)
+    plan = Plan(request, SolveStatus.INFEASIBLE, steps=entries, backups=options.backups)
+    empty = [entry for entry in entries if not entry.candidates]
+    if empty:
+        plan.reasons = [entry.summary() for entry in empty]
+        return plan
+    unpluggable = _unpluggable_edges(request, entries)
+    if unpluggable:
+        plan.reasons = unpluggable
+        return plan
+    previous = (options.previous or {}).get(request.id)
+    criteria = list(dict.fromkeys(request.optimize))
+    model = build_model(
+        request, entries, network.partners, usage, need_schedule="time" in criteria, need_partners="partners" in criteria
+    )
+    objectives = _objectives(model, criteria, previous)
+    outcome = solve(model.milp, objectives, options.time_limit)
+    if outcome.status == SolveStatus.INFEASIBLE:
+        plan.reasons = explain_conflict(network, model, options.time_limit)
+        return plan
+    if outcome.status == SolveStatus.UNKNOWN or outcome.values is None:
+        plan.status = SolveStatus.UNKNOWN
+        plan.reasons = [f"no plan found within the time limit of {options.time_limit:g} s; try a larger --time-limit"]
+        return plan
+    picks = model.chosen(outcome.values)
+    evaluation = evaluate(network, request, picks, usage)
+    if evaluation.problems:
+        raise PlanCheckError(f"the engine returned a plan for {request.id} that breaks a rule: {evaluation.problems[0]}")
+    plan.status = outcome.status
+    if outcome.status == SolveStatus.FEASIBLE:
+        plan.reasons = [f"stopped by the time limit of {options.time_limit:g} s: best plan found, not proven optimal"]
+    plan.picks = picks
+    plan.assignments = _assignments(request, picks, evaluation)
+    if options.previous is not None:
+        _mark_changes(plan, previous or {})
+    return plan
+
+
+def _objectives(model: PlanModel, criteria: list[str], previous: dict[str, str] | None) -> list[Objective]:
+    stages: list[tuple[Objective, int]] = []
+    if previous is not None:
+        stages.append(change_objective(model, previous))
+    prefer = frozenset(model.request.prefer)
+    stages.extend(criterion_objective(model, criterion, prefer) for criterion in criteria)
+    stages = [stage for stage in stages if stage[0]]
+    extra, extra_spread = tie_break(model)
+    if not extra:
+        return [objective for objective, _ in stages]
+    if not stages:
+        return [extra]
+    folded = fold(stages[-1][0], stages[-1][1], extra, extra_spread)
+    if folded is None:
+        return [objective for objective, _ in stages]
+    return [objective for objective, _ in stages[:-1]] + [folded]
+
+
+def _unpluggable_edges(request: Request, entries: list[StepCandidates]) -> list[str]:
+    """Edges where no candidate of the later step accepts anything a candidate of the earlier outputs."""
+    index_of = {entry.step.id: i for i, entry in enumerate(entries)}
+    reasons = []
+    for entry in entries:
+        if any(not c.module.inputs for c in entry.candidates):
+            continue
+        for before in entry.step.after:
+            upstream = entries[index_of[before]].candidates
+            outputs = sorted({o for c in upstream for o in c.module.outputs})
+            inputs = sorted({i for c in entry.candidates for i in c.module.inputs})
+            if not set(outputs) & set(inputs):
+                reasons.append(
+                    f"no module for step {entry.step.id} accepts what step {before} outputs: "
+                    f"[{', '.join(outputs)}] vs [{', '.join(inputs)}]"
+                )
+    return reasons
+
+
+def evaluate(network: Network, request: Request, picks: list[Candidate], usage: Usage) -> Evaluation:
+    """Measure a complete assignment and check every rule of SPEC §2 exactly."""
+    steps = request.steps
+    index_of = {step.id: i for i, step in enumerate(steps)}
+    starts = [0] * len(steps)
+    finishes = [0] * len(steps)
+    handoffs: list[list[Handoff]] = [[] for _ in steps]
+    problems: list[str] = []
+    for i in topological_order(request):
+        start = 0
+        for before in steps[i].after:
+            start = max(start, finishes[index_of[before]])
+        starts[i] = start
+        finishes[i] = start + picks[i].duration
+    for i, step in enumerate(steps):
+        module = picks[i].module
+        for before in step.after:
+            upstream = picks[index_of[before]].module
+            if not module.inputs:
+                handoffs[i].append(Handoff(before, None))
+                continue
+            shared = sorted(set(upstream.outputs) & set(module.inputs))
+            if not shared:
+                problems.append(f"plug_compatibility: {module.id} accepts nothing {upstream.id} outputs")
+            handoffs[i].append(Handoff(before, shared[0] if shared else None))
+    cost = sum(c.cost for c in picks)
+    finish = max(finishes, default=0)
+    partners = sorted({c.partner.id for c in picks})
+    if request.budget is not None and Decimal(cost) / 100 > request.budget:
+        problems.append(f"budget: costs {money(cost)}, budget {request.budget}")
+    deadline = request.deadline_offset
+    if deadline is not None and finish > deadline:
+        problems.append(f"deadline: finishes at {finish}, deadline {deadline}")
+    if request.max_partners is not None and len(partners) > request.max_partners:
+        problems.append(f"max_partners: {len(partners)} partners, at most {request.max_partners}")
+    chosen = set(partners)
+    for partner_id in partners:
+        for other in network.partners[partner_id].interests.avoid:
+            if other in chosen:
+                problems.append(f"avoid: {partner_id} avoids {other}")
+    module_use: dict[str, Decimal] = {}
+    partner_use: dict[str, Decimal] = {}
+    for candidate in picks:
+        module_use[candidate.module.id] = module_use.get(candidate.module.id, Decimal(0)) + candidate.quantity
+        partner_use[candidate.partner.id] = partner_use.get(candidate.partner.id, Decimal(0)) + candidate.usage
+    for candidate in picks:
+        left = usage.module_left(candidate.module)
+        if left is not None and module_use[candidate.module.id] > left:
+            problems.append(f"module_capacity: {candidate.module.id} needs {module_use[candidate.module.id]}, {left} left")
+        partner_left = usage.partner_left(candidate.partner)
+        if partner_left is not None and partner_use[candidate.partner.id] > partner_left:
+            problems.append(f"partner_capacity: {candidate.partner.id} needs {partner_use[candidate.partner.id]}, {partner_left} left")
+    for i, candidate in enumerate(picks):
+        step = steps[i]
+        if candidate.module.capability != step.capability:
+            problems.append(f"capability: {candidate.module.id} does not offer {step.capability}")
+        minimum = candidate.partner.interests.min_order_value
+        if minimum is not None and Decimal(candidate.cost) / 100 < minimum:
+            problems.append(f"min_order_value: {candidate.module.id} costs less than {minimum}")
+        if candidate.partner.id in request.exclude or (step.partner is not None and candidate.partner.id != step.partner):
+            problems.append(f"exclude/pin: {candidate.partner.id} may not do step {step.id}")
+    prefer = set(request.prefer)
+    return Evaluation(
+        starts=starts,
+        finishes=finishes,
+        handoffs=handoffs,
+        cost=cost,
+        finish=finish,
+        partners=partners,
+        reputation=sum((c.partner.reputation for c in picks), Decimal(0)),
+        preferred=sum(1 for c in picks if c.partner.id in prefer),
+        problems=problems,
+    )
+
+
+def _assignments(request: Request, picks: list[Candidate], evaluation: Evaluation) -> list[Assignment]:
+    return [
+        Assignment(
+            step=step.id,
+            capability=step.capability,
+            module=pick.module.id,
+            partner=pick.partner.id,
+            quantity=pick.quantity,
+            start=evaluation.starts[i],
+            finish=evaluation.finishes[i],
+            cost=pick.cost,
+            handoffs=evaluation.handoffs[i],
+        )
+        for i, (step, pick) in enumerate(zip(request.steps, picks, strict=True))
+    ]
+
+
+def _mark_changes(plan: Plan, previous: dict[str, str]) -> None:
+    for assignment in plan.assignments:
+        before = previous.get(assignment.step)
+        assignment.previous = before
+        assignment.changed = before != assignment.module
+    plan.changes = sum(1 for a in plan.assignments if a.changed)
+
+
+# -- explanations ---------------------------------------------------------------------------
+
+
+def explain_conflict(network: Network, model: PlanModel, time_limit: float) -> list[str]:
+    """The smallest set of conflicting rules, each quantified by relaxing it alone."""
+    present = [group for group in RELAXABLE if group in model.milp.groups]
+    all_groups = frozenset(model.milp.groups)
+
+    def feasible(active: list[str]) -> bool:
+        off = frozenset(g for g in present if g not in active)
+        return solve(model.milp, [], time_limit, off).status != SolveStatus.INFEASIBLE
+
+    needed = list(present)
+    for group in present:
+        trial = [g for g in needed if g != group]
+        if not feasible(trial):
+            needed = trial
+    if not needed:
+        return ["the steps' candidates cannot be combined into a plan"]
+    reasons = []
+    if len(needed) > 1:
+        reasons.append("these rules cannot all be met together: " + ", ".join(needed))
+    for group in needed:
+        reasons.append(_quantify(network, model, group, needed, all_groups, time_limit))
+    return reasons
+
+
+def _quantify(
+    network: Network, model: PlanModel, group: str, needed: list[str], all_groups: frozenset[str], time_limit: float
+) -> str:
+    request = model.request
+    currency = network.info.currency
+    unit = network.info.time_unit
+    off = frozenset({group})
+    prefer = frozenset(request.prefer)
+    measure: list[Objective] = []
+    if group == "budget":
+        measure = [criterion_objective(model, "cost", prefer)[0]]
+    elif group == "deadline" and model.finish is not None:
+        measure = [{model.finish: 1.0}]
+    elif group == "max_partners" and model.y:
+        measure = [dict.fromkeys(model.y.values(), 1.0)]
+    outcome = solve(model.milp, measure, time_limit, off)
+    qualifier = "everything else"
+    if outcome.values is None:
+        outcome = solve(model.milp, measure, time_limit, frozenset(all_groups) - frozenset(needed) | off)
+        qualifier = "the other rules in conflict"
+    if outcome.values is None:
+        return f"{group} conflicts with the other rules"
+    picks = model.chosen(outcome.values)
+    cost = sum(c.cost for c in picks)
+    if group == "budget":
+        assert request.budget is not None
+        budget = int(request.budget * 100)
+        return f"budget: the cheapest plan meeting {qualifier} costs {money(cost, currency)}; budget is {money(budget, currency)}"
+    if group == "deadline":
+        finish = _finish_of(request, picks)
+        return f"deadline: the earliest finish meeting {qualifier} is {unit} {finish}; deadline is {unit} {request.deadline_offset}"
+    if group == "max_partners":
+        count = len({c.partner.id for c in picks})
+        return f"max_partners: the fewest partners meeting {qualifier} is {count}; max_partners is {request.max_partners}"
+    if group == "avoid":
+        chosen = {c.partner.id for c in picks}
+        pairs = [f"{a} and {b}" for a, b in model.avoid_pairs if a in chosen and b in chosen]
+        return f"avoid: a plan meeting {qualifier} needs partners {'; '.join(pairs)} together, but they avoid each other"
+    if group == "plug_compatibility":
+        return _plug_reason(request, picks, qualifier)
+    if group in ("module_capacity", "partner_capacity"):
+        return _capacity_reason(network, request, picks, group, qualifier)
+    return f"{group} conflicts with the other rules"
+
+
+def _finish_of(request: Request, picks: list[Candidate]) -> int:
+    index_of = {step.id: i for i, step in enumerate(request.steps)}
+    finishes = [0] * len(picks)
+    for i in topological_order(request):
+        start = max((finishes[index_of[b]] for b in request.steps[i].after), default=0)
+        finishes[i] = start + picks[i].duration
+    return max(finishes, default=0)
+
+
+def _plug_reason(request: Request, picks: list[Candidate], qualifier: str) -> str:
+    index_of = {step.id: i for i, step in enumerate(request.steps)}
+    for i, step in enumerate(request.steps):
+        module = picks[i].module
+        for before in step.after:
+            upstream = picks[index_of[before]].module
+            if module.inputs and not set(module.inputs) & set(upstream.outputs):
+                return (
+                    f"plug_compatibility: the plan meeting {qualifier} needs {module.id} for step {step.id}, which accepts "
+                    f"[{', '.join(module.inputs)}], after {upstream.id} for step {before}, which outputs "
+                    f"[{', '.join(upstream.outputs)}]"
+                )
+    return f"plug_compatibility: no pluggable combination meets {qualifier}"
+
+
+def _capacity_reason(network: Network, request: Request, picks: list[Candidate], group: str, qualifier: str) -> str:
+    totals: dict[str, Decimal] = {}
+    for candidate in picks:
+        key = candidate.module.id if group == "module_capacity" else candidate.partner.id
+        amount = candidate.quantity if group == "module_capacity" else candidate.usage
+        totals[key] = totals.get(key, Decimal(0)) + amount
+    for key, total in sorted(totals.items()):
+        if group == "module_capacity":
+            capacity = network.modules[key].capacity
+            kind = "module"
+        else:
+            capacity = network.partners[key].capacity
+            kind = "partner"
+        if capacity is not None:
+            return (
+                f"{group}: the plan meeting {qualifier} needs {total.normalize():f} of {kind} {key}'s capacity "
+                f"({capacity.normalize():f} per run, shared with earlier requests)"
+            )
+    return f"{group}: capacity is too small for {qualifier}"
+
+
+# -- backups --------------------------------------------------------------------------------
+
+
+def add_backups(network: Network, plan: Plan, usage: Usage, options: Options) -> None:
+    """Per step, the best module of another partner that could take over alone (SPEC §5)."""
+    request = plan.request
+    others = Usage(dict(usage.modules), dict(usage.partners))
+    for candidate in plan.picks:
+        others.modules[candidate.module.id] -= candidate.quantity
+        others.partners[candidate.partner.id] -= candidate.usage
+    entries = find_candidates(network, request, others, options.without, network.info.currency)
+    current = evaluate(network, request, plan.picks, others)
+    plan.single_points_of_failure = []
+    for i, assignment in enumerate(plan.assignments):
+        best: tuple[tuple, Candidate, Evaluation] | None = None  # type: ignore[type-arg]
+        for alternative in entries[i].candidates:
+            if alternative.partner.id == assignment.partner:
+                continue
+            picks = list(plan.picks)
+            picks[i] = alternative
+            trial = evaluate(network, request, picks, others)
+            if trial.problems:
+                continue
+            key = _rank(request.optimize, trial) + (alternative.module.id,)
+            if best is None or key < best[0]:
+                best = (key, alternative, trial)
+        if best is None:
+            assignment.backup = None
+            plan.single_points_of_failure.append(assignment.step)
+        else:
+            _, alternative, trial = best
+            assignment.backup = Backup(
+                alternative.module.id, alternative.partner.id, trial.cost - current.cost, trial.finish - current.finish
+            )
+
+
+def _rank(criteria: Sequence[str], evaluation: Evaluation) -> tuple:  # type: ignore[type-arg]
+    values = {
+        "cost": evaluation.cost,
+        "time": evaluation.finish,
+        "partners": len(evaluation.partners),
+        "reputation": -evaluation.reputation,
+        "preferred": -evaluation.preferred,
+    }
+    return tuple(values[criterion] for criterion in criteria)

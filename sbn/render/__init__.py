@@ -1,0 +1,1 @@
+"""Renderers: plans as data (JSON, YAML), for people (table) and for pull requests (Markdown)."""

@@ -1,0 +1,119 @@
+"""Plans as plain data in the shape of SPEC §4 (`sbn.plan/v1`), for JSON and YAML."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sbn.loader import Network
+from sbn.result import Plan
+
+SCHEMA = "sbn.plan/v1"
+
+
+def amount(cents: int | None) -> float | None:
+    """Whole cents as a JSON number of the currency (exact: cents / 100 rounds correctly)."""
+    return None if cents is None else cents / 100
+
+
+def quantity(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def day(start: date, offset: int) -> str:
+    return (start + timedelta(days=offset)).isoformat()
+
+
+def plan_data(network: Network, plans: Sequence[Plan], explain: bool = False) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "network": network.info.name,
+        "currency": network.info.currency,
+        "time_unit": network.info.time_unit,
+        "plans": [_plan(plan, explain) for plan in plans],
+    }
+
+
+def _plan(plan: Plan, explain: bool) -> dict[str, Any]:
+    request = plan.request
+    data: dict[str, Any] = {
+        "request": request.id,
+        "status": plan.status.value,
+        "cost": amount(plan.cost),
+        "finish": plan.finish,
+    }
+    if request.start is not None:
+        data["start_date"] = request.start.isoformat()
+        data["finish_date"] = day(request.start, plan.finish) if plan.finish is not None else None
+    data["budget"] = float(request.budget) if request.budget is not None else None
+    data["deadline"] = request.deadline_offset
+    data["partners"] = plan.partners
+    if plan.changes is not None:
+        data["changes"] = plan.changes
+    data["assignments"] = [_assignment(plan, a) for a in plan.assignments]
+    if plan.backups and plan.planned:
+        data["single_points_of_failure"] = plan.single_points_of_failure
+    data["reasons"] = plan.reasons
+    if explain:
+        data["steps"] = [
+            {
+                "step": entry.step.id,
+                "capability": entry.step.capability,
+                "offered": entry.offered,
+                "fit": len(entry.candidates),
+                "rejected": [
+                    {"module": r.module, "partner": r.partner, "reason": r.detail} for r in entry.rejected
+                ],
+            }
+            for entry in plan.steps
+        ]
+    return data
+
+
+def _assignment(plan: Plan, assignment: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "step": assignment.step,
+        "capability": assignment.capability,
+        "module": assignment.module,
+        "partner": assignment.partner,
+        "quantity": quantity(assignment.quantity),
+        "start": assignment.start,
+        "finish": assignment.finish,
+    }
+    start = plan.request.start
+    if start is not None:
+        data["start_date"] = day(start, assignment.start)
+        data["finish_date"] = day(start, assignment.finish)
+    data["cost"] = amount(assignment.cost)
+    data["handoffs"] = [{"from": h.source, "interface": h.interface} for h in assignment.handoffs]
+    if assignment.changed is not None:
+        data["changed"] = assignment.changed
+        data["previous"] = assignment.previous
+    if plan.backups:
+        backup = assignment.backup
+        data["backup"] = (
+            None
+            if backup is None
+            else {
+                "module": backup.module,
+                "partner": backup.partner,
+                "cost_delta": amount(backup.cost_delta),
+                "finish_delta": backup.finish_delta,
+            }
+        )
+    return data
+
+
+def render_json(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
+    return json.dumps(plan_data(network, plans, explain), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_yaml(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
+    import yaml
+
+    return yaml.dump(
+        plan_data(network, plans, explain), Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=2**31 - 1
+    )

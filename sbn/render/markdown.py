@@ -1,0 +1,115 @@
+"""Plans as Markdown for a pull request: a table per request and a Mermaid gantt chart."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sbn.candidates import money
+from sbn.loader import Network
+from sbn.render.data import day
+from sbn.result import Assignment, Plan
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _label(text: str) -> str:
+    """Mermaid task names may not hold ':' or '#'."""
+    return re.sub(r"[:#;]", " ", text)
+
+
+def render_markdown(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
+    info = network.info
+    lines = [f"## sbn plan: {info.name or 'network'}", ""]
+    if info.ambition:
+        lines += [f"> {info.ambition.strip()}", ""]
+    for plan in plans:
+        lines += _plan(network, plan, explain)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
+    request = plan.request
+    currency = network.info.currency
+    unit = network.info.time_unit
+    title = f"### {request.id}" + (f" ({request.customer})" if request.customer else "") + f": {plan.status.value}"
+    lines = [title, ""]
+    if plan.assignments:
+        header = ["Step", "Capability", "Module", "Partner", "Start", "Finish", f"Cost ({currency})", "Handoff"]
+        if plan.changes is not None:
+            header.append("Change")
+        if plan.backups:
+            header.append("Backup")
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "|".join("---:" if h.startswith(("Start", "Finish", "Cost")) else "---" for h in header) + "|")
+        for a in plan.assignments:
+            start, finish = str(a.start), str(a.finish)
+            if request.start is not None:
+                start, finish = day(request.start, a.start), day(request.start, a.finish)
+            handoff = ", ".join(f"{h.source}: {h.interface or 'any'}" for h in a.handoffs) or "-"
+            row = [a.step, a.capability, a.module, a.partner, start, finish, money(a.cost), handoff]
+            if plan.changes is not None:
+                row.append(f"moved from {a.previous}" if a.changed and a.previous else ("new" if a.changed else "kept"))
+            if plan.backups:
+                b = a.backup
+                row.append(
+                    "**none: single point of failure**"
+                    if b is None
+                    else f"{b.module} ({b.partner}) {_signed_money(b.cost_delta)} {currency}, {b.finish_delta:+d} {unit}"
+                )
+            lines.append("| " + " | ".join(_cell(cell) for cell in row) + " |")
+        lines.append("")
+        total = f"**Total**: {money(plan.cost or 0, currency)}"
+        if request.budget is not None:
+            total += f" of budget {money(int(request.budget * 100), currency)}"
+        total += f"; finish {unit} {plan.finish}"
+        if request.deadline_offset is not None:
+            total += f" of deadline {unit} {request.deadline_offset}"
+        if request.start is not None and plan.finish is not None:
+            total += f" ({day(request.start, plan.finish)})"
+        total += f"; {len(plan.partners)} partners"
+        if plan.changes is not None:
+            total += f"; {plan.changes} steps changed"
+        lines += [total, ""]
+        if plan.backups and plan.single_points_of_failure:
+            lines += [f"> **Warning**: single points of failure: {', '.join(plan.single_points_of_failure)}", ""]
+        lines += _gantt(plan)
+    for reason in plan.reasons:
+        lines.append(f"- {reason}")
+    if plan.reasons:
+        lines.append("")
+    if explain:
+        for entry in plan.steps:
+            lines.append(f"- {entry.summary()}")
+            for r in entry.rejected:
+                lines.append(f"  - {r.module} ({r.partner}): {r.detail}")
+        lines.append("")
+    return lines
+
+
+def _signed_money(cents: int) -> str:
+    return ("+" if cents >= 0 else "-") + money(abs(cents))
+
+
+def _gantt(plan: Plan) -> list[str]:
+    request = plan.request
+    lines = ["```mermaid", "gantt", f"    title {_label(request.id)}"]
+    if request.start is not None:
+        lines += ["    dateFormat YYYY-MM-DD", "    axisFormat %d %b"]
+    else:
+        lines += ["    dateFormat X", "    axisFormat %s"]
+    by_partner: dict[str, list[tuple[int, Assignment]]] = {}
+    for index, a in enumerate(plan.assignments):
+        by_partner.setdefault(a.partner, []).append((index, a))
+    for partner, tasks in by_partner.items():
+        lines.append(f"    section {_label(partner)}")
+        for index, a in tasks:
+            name = _label(f"{a.step} ({a.module})")
+            if request.start is not None:
+                lines.append(f"    {name} :t{index}, {day(request.start, a.start)}, {a.finish - a.start}d")
+            else:
+                lines.append(f"    {name} :t{index}, {a.start}, {a.finish}")
+    lines += ["```", ""]
+    return lines

@@ -1,0 +1,110 @@
+"""Plans for a person at a terminal: rich tables, totals against limits, reasons in plain words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from sbn.candidates import money
+from sbn.loader import Network
+from sbn.render.data import day
+from sbn.result import Plan
+
+STATUS_STYLE = {"optimal": "bold green", "feasible": "bold yellow", "infeasible": "bold red", "unknown": "bold red"}
+
+
+def render_table(console: Console, network: Network, plans: Sequence[Plan], explain: bool = False) -> None:
+    info = network.info
+    heading = Text(f"Network {info.name or '(unnamed)'}", style="bold")
+    console.print(heading)
+    if info.ambition:
+        console.print(Text(info.ambition.strip(), style="italic"))
+    for plan in plans:
+        console.print()
+        console.print(_plan(network, plan, explain))
+
+
+def _plan(network: Network, plan: Plan, explain: bool) -> Group:
+    request = plan.request
+    currency = network.info.currency
+    unit = network.info.time_unit
+    parts: list = []  # type: ignore[type-arg]
+    title = Text(f"Request {request.id}", style="bold")
+    if request.customer:
+        title.append(f" for {request.customer}")
+    title.append(": ")
+    title.append(plan.status.value, style=STATUS_STYLE[plan.status.value])
+    parts.append(title)
+    if plan.assignments:
+        table = Table(show_edge=False, pad_edge=False, header_style="bold")
+        table.add_column("Step")
+        table.add_column("Capability")
+        table.add_column("Module")
+        table.add_column("Partner")
+        table.add_column(f"When ({unit})", justify="right")
+        table.add_column(f"Cost ({currency})", justify="right")
+        table.add_column("Handoff")
+        if plan.changes is not None:
+            table.add_column("Change")
+        if plan.backups:
+            table.add_column("Backup")
+        for a in plan.assignments:
+            when = f"{a.start}-{a.finish}"
+            if request.start is not None:
+                when += f" ({day(request.start, a.start)} to {day(request.start, a.finish)})"
+            handoff = ", ".join(f"{h.interface or 'any'} from {h.source}" for h in a.handoffs) or "-"
+            row: list = [a.step, a.capability, a.module, a.partner, when, money(a.cost), handoff]  # type: ignore[type-arg]
+            if plan.changes is not None:
+                if not a.changed:
+                    row.append(Text("kept", style="green"))
+                elif a.previous:
+                    row.append(Text(f"moved from {a.previous}", style="yellow"))
+                else:
+                    row.append(Text("new", style="yellow"))
+            if plan.backups:
+                b = a.backup
+                if b is None:
+                    row.append(Text("NONE", style="bold red"))
+                else:
+                    sign = "+" if b.cost_delta >= 0 else "-"
+                    row.append(f"{b.module} ({b.partner}) {sign}{money(abs(b.cost_delta))}, {b.finish_delta:+d} {unit}")
+            table.add_row(*row)
+        parts.append(table)
+        parts.append(_totals(network, plan))
+        if plan.backups and plan.single_points_of_failure:
+            warning = Text("WARNING: single points of failure: ", style="bold red")
+            warning.append(", ".join(plan.single_points_of_failure))
+            warning.append(" (no module of another partner can take over)")
+            parts.append(warning)
+    for reason in plan.reasons:
+        style = "red" if not plan.planned else "yellow"
+        parts.append(Text(f"  - {reason}", style=style))
+    if explain:
+        parts.append(Text("Candidates:", style="bold"))
+        for entry in plan.steps:
+            parts.append(Text(f"  {entry.summary()}"))
+            for r in entry.rejected:
+                parts.append(Text(f"    {r.module} ({r.partner}): {r.detail}", style="dim"))
+    return Group(*parts)
+
+
+def _totals(network: Network, plan: Plan) -> Text:
+    request = plan.request
+    currency = network.info.currency
+    unit = network.info.time_unit
+    text = Text("Total ")
+    text.append(money(plan.cost or 0, currency), style="bold")
+    if request.budget is not None:
+        text.append(f" of budget {money(int(request.budget * 100), currency)}")
+    text.append(f"; finish {unit} {plan.finish}")
+    if request.start is not None and plan.finish is not None:
+        text.append(f" ({day(request.start, plan.finish)})")
+    if request.deadline_offset is not None:
+        text.append(f" of deadline {unit} {request.deadline_offset}")
+    text.append(f"; {len(plan.partners)} partner{'s' if len(plan.partners) != 1 else ''}")
+    if plan.changes is not None:
+        text.append(f"; {plan.changes} step{'s' if plan.changes != 1 else ''} changed")
+    return text

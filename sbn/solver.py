@@ -1,0 +1,202 @@
+"""The engine: a mixed-integer program solved by HiGHS, behind one function and sbn's own status.
+
+Only this module imports the solver library. Objectives are solved lexicographically: each
+stage minimises one integer-valued objective, then holds it at its optimum for the next.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class SolveStatus(str, Enum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class Row:
+    group: str
+    index: list[int]
+    value: list[float]
+    lower: float
+    upper: float
+
+
+@dataclass
+class Milp:
+    """Columns and rows of a minimisation model; rows are tagged by the rule that made them."""
+
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+    integer: list[bool] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+
+    def add_column(self, lower: float, upper: float, integer: bool) -> int:
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.integer.append(integer)
+        return len(self.lower) - 1
+
+    def add_row(self, group: str, terms: dict[int, float], lower: float, upper: float) -> None:
+        index = sorted(terms)
+        self.rows.append(Row(group, index, [terms[i] for i in index], lower, upper))
+
+    @property
+    def groups(self) -> list[str]:
+        return list(dict.fromkeys(row.group for row in self.rows))
+
+
+Objective = dict[int, float]
+
+
+@dataclass
+class Outcome:
+    status: SolveStatus
+    values: list[float] | None = None
+    objectives: list[float] = field(default_factory=list)
+
+
+_INF = float("inf")
+_engine: Any = None
+_lock = threading.Lock()
+
+
+def _highs() -> Any:
+    """One silent HiGHS instance per process, reused for every solve."""
+    global _engine
+    if _engine is None:
+        import highspy
+
+        # highspy prints a banner on standard output when created: keep stdout for results.
+        saved = os.dup(1)
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.close(devnull)
+            engine = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        engine.setOptionValue("output_flag", False)
+        engine.setOptionValue("random_seed", 0)
+        engine.setOptionValue("mip_rel_gap", 0.0)
+        engine.setOptionValue("mip_abs_gap", 0.5)
+        _engine = engine
+    return _engine
+
+
+def solve(
+    milp: Milp,
+    objectives: Sequence[Objective],
+    time_limit: float,
+    without_groups: frozenset[str] = frozenset(),
+) -> Outcome:
+    """Minimise the objectives in lexicographic order; each must be integer-valued."""
+    import highspy
+
+    with _lock:
+        highs = _highs()
+        highs.clearModel()
+        _pass_model(highs, milp, without_groups)
+        deadline = time.monotonic() + time_limit
+        achieved: list[float] = []
+        values: list[float] | None = None
+        stages = list(objectives) or [{}]
+        columns = len(milp.lower)
+        for stage, objective in enumerate(stages):
+            costs = [0.0] * columns
+            for column, coefficient in objective.items():
+                costs[column] = coefficient
+            highs.changeColsCost(columns, list(range(columns)), costs)
+            if values is not None:
+                start = highspy.HighsSolution()
+                start.col_value = values
+                highs.setSolution(start)
+            remaining = max(deadline - time.monotonic(), 0.001)
+            highs.setOptionValue("time_limit", remaining)
+            _run(highs)
+            status = highs.getModelStatus()
+            has_solution = highs.getInfo().primal_solution_status == 2
+            if status == highspy.HighsModelStatus.kOptimal:
+                values = list(highs.getSolution().col_value)
+                value = float(round(sum(values[c] * k for c, k in objective.items())))
+                achieved.append(value)
+                if stage + 1 < len(stages) and objective:
+                    index = sorted(objective)
+                    highs.addRow(-_INF, value + 0.5, len(index), index, [objective[i] for i in index])
+                continue
+            if status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+                if values is None:
+                    return Outcome(SolveStatus.INFEASIBLE)
+            if has_solution:
+                values = list(highs.getSolution().col_value)
+            if values is None:
+                return Outcome(SolveStatus.UNKNOWN)
+            return Outcome(SolveStatus.FEASIBLE, values, achieved)
+        return Outcome(SolveStatus.OPTIMAL, values, achieved)
+
+
+def _run(highs: Any) -> None:
+    """Run in a worker thread so that Ctrl-C stops the search at once."""
+    done = threading.Event()
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            highs.run()
+        except BaseException as exc:  # pragma: no cover - surfaced below
+            failure.append(exc)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    try:
+        while not done.wait(0.05):
+            pass
+    except KeyboardInterrupt:
+        highs.cancelSolve()
+        done.wait(5)
+        raise
+    if failure:
+        raise failure[0]
+
+
+def _pass_model(highs: Any, milp: Milp, without_groups: frozenset[str]) -> None:
+    import highspy
+
+    lp = highspy.HighsLp()
+    columns = len(milp.lower)
+    rows = [row for row in milp.rows if row.group not in without_groups]
+    lp.num_col_ = columns
+    lp.num_row_ = len(rows)
+    lp.col_cost_ = [0.0] * columns
+    lp.col_lower_ = milp.lower
+    lp.col_upper_ = milp.upper
+    lp.row_lower_ = [row.lower for row in rows]
+    lp.row_upper_ = [row.upper for row in rows]
+    starts = [0]
+    index: list[int] = []
+    value: list[float] = []
+    for row in rows:
+        index.extend(row.index)
+        value.extend(row.value)
+        starts.append(len(index))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = columns
+    lp.a_matrix_.num_row_ = len(rows)
+    lp.a_matrix_.start_ = starts
+    lp.a_matrix_.index_ = index
+    lp.a_matrix_.value_ = value
+    kinds = highspy.HighsVarType
+    lp.integrality_ = [kinds.kInteger if flag else kinds.kContinuous for flag in milp.integer]
+    highs.passModel(lp)

@@ -1,0 +1,326 @@
+"""Safe YAML reading that keeps every scalar as written and knows where each value stands.
+
+libyaml's C parser composes the node tree (with line and column marks) exactly as
+``yaml.CSafeLoader`` does; the construction step is ours, so that
+
+* ids, regions and other strings stay exactly as written (``NO``, ``0012``);
+* duplicate keys are errors naming both lines;
+* anchors, aliases and merge keys work, but their expansion is bounded;
+* only the standard tags are accepted (safe loading).
+
+Scalars come out as ``str`` (their text) or ``None`` (a plain null); numbers and dates
+are parsed by the models, which know which fields hold them.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import BaseResolver
+
+from sbn.errors import Diagnostic, InputError
+
+try:
+    from yaml.cyaml import CParser as _Parser
+
+    HAS_LIBYAML = True
+except ImportError:  # pragma: no cover - exercised only without libyaml
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+    HAS_LIBYAML = False
+
+IMPLICIT = "?"
+NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+ALLOWED_TAGS = frozenset(
+    {
+        IMPLICIT,
+        "!",
+        "tag:yaml.org,2002:str",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:null",
+        "tag:yaml.org,2002:seq",
+        "tag:yaml.org,2002:map",
+    }
+)
+# An alias may repeat a value, but the document may not grow past this many nodes
+# per node written (plus a floor), which stops "billion laughs" in milliseconds.
+EXPANSION_FACTOR = 10
+EXPANSION_FLOOR = 100_000
+MERGE_KEY = "<<"
+
+
+class _Composer(_Parser, BaseResolver):  # type: ignore[misc, valid-type]
+    """libyaml composition with no implicit typing: the constructor below decides."""
+
+    def __init__(self, stream: str) -> None:
+        _Parser.__init__(self, stream)
+        BaseResolver.__init__(self)
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        return IMPLICIT
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file as read: its display name and text."""
+
+    name: str
+    text: str
+
+
+def display_name(path: Path) -> str:
+    """The path as a user would type it: relative to the working directory when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_source(path: Path, name: str) -> Source:
+    """Read a file as UTF-8 text; a bad byte is reported at its line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError([Diagnostic(name, 1, 1, f"cannot read file: {exc.strerror or exc}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"file is not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded"
+        raise InputError([Diagnostic(name, line, column, message)]) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return Source(name, text)
+
+
+def compose(source: Source) -> Node | None:
+    """Parse text into a node tree, turning YAML errors into diagnostics."""
+    composer = _Composer(source.text)
+    try:
+        return composer.get_single_node()  # type: ignore[no-any-return]
+    except yaml.MarkedYAMLError as exc:
+        raise InputError([_marked_error(source, exc)]) from None
+    except yaml.reader.ReaderError as exc:
+        line, column = _line_column(source.text, exc.position)
+        message = f"unacceptable character #x{exc.character:04x}: {exc.reason}" if isinstance(
+            exc.character, int
+        ) else f"unacceptable character: {exc.reason}"
+        raise InputError([Diagnostic(source.name, line, column, message)]) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - libyaml reports all errors marked
+        raise InputError([Diagnostic(source.name, 1, 1, f"YAML error: {exc}")]) from None
+    finally:
+        composer.dispose()
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _marked_error(source: Source, exc: yaml.MarkedYAMLError) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = exc.problem or "invalid YAML"
+    if mark is not None and 0 <= mark.index < len(source.text) and source.text[mark.index] == "\t":
+        problem = "tab character: YAML is indented with spaces, never tabs"
+    elif exc.context and exc.context not in problem:
+        problem = f"{problem} ({exc.context})"
+    return Diagnostic(source.name, line, column, f"invalid YAML: {problem}")
+
+
+def node_position(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def parse(source: Source) -> tuple[Any, Node | None]:
+    """Read a document into plain data (dict/list/str/None) and its node tree."""
+    node = compose(source)
+    if node is None:
+        return None, None
+    _check_expansion(source, node)
+    builder = _Builder(source)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10_000))
+    try:
+        data = builder.build(node)
+    finally:
+        sys.setrecursionlimit(limit)
+    if builder.errors:
+        raise InputError(builder.errors)
+    return data, node
+
+
+def _check_expansion(source: Source, root: Node) -> None:
+    """Refuse documents whose aliases expand far beyond what is written (alias bombs)."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    distinct = 0
+
+    def size(node: Node) -> int:
+        nonlocal distinct
+        key = id(node)
+        known = sizes.get(key)
+        if known is not None:
+            return known
+        if key in on_path:
+            line, column = node_position(node)
+            raise InputError([Diagnostic(source.name, line, column, "recursive alias: a value contains itself")])
+        distinct += 1
+        if isinstance(node, ScalarNode):
+            total = 1
+        else:
+            on_path.add(key)
+            total = 1
+            children = node.value if isinstance(node, SequenceNode) else (n for pair in node.value for n in pair)
+            for child in children:
+                total += size(child)
+            on_path.discard(key)
+        sizes[key] = total
+        if total > EXPANSION_FLOOR and total > EXPANSION_FACTOR * distinct:
+            line, column = node_position(node)
+            message = (
+                f"alias expansion too large: this value expands to {total:,} nodes from {distinct:,} written; "
+                "anchors may repeat values, not multiply them"
+            )
+            raise InputError([Diagnostic(source.name, line, column, message)])
+        return total
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10_000))
+    try:
+        size(root)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+class _Builder:
+    """Turns nodes into plain data, collecting every duplicate key and forbidden tag."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.errors: list[Diagnostic] = []
+        self.memo: dict[int, Any] = {}
+
+    def error(self, node: Node, message: str) -> None:
+        line, column = node_position(node)
+        self.errors.append(Diagnostic(self.source.name, line, column, message))
+
+    def build(self, node: Node) -> Any:
+        key = id(node)
+        if key in self.memo:
+            return self.memo[key]
+        if node.tag not in ALLOWED_TAGS:
+            self.error(node, f"tag {node.tag!r} is not allowed: sbn reads YAML safely, as plain data")
+            value: Any = None
+        elif isinstance(node, ScalarNode):
+            if node.tag == "tag:yaml.org,2002:null" or (node.tag == IMPLICIT and not node.style and node.value in NULLS):
+                value = None
+            else:
+                value = node.value
+        elif isinstance(node, SequenceNode):
+            value = [self.build(child) for child in node.value]
+        else:
+            value = self.build_mapping(node)
+        self.memo[key] = value
+        return value
+
+    def build_mapping(self, node: MappingNode) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        lines: dict[str, int] = {}
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self.error(key_node, "a mapping key must be a plain string, not a list or mapping")
+                continue
+            key = key_node.value
+            if key == MERGE_KEY and not key_node.style and key_node.tag == IMPLICIT:
+                for source in reversed(self.merge_sources(value_node)):
+                    merged.update(source)
+                continue
+            if key in lines:
+                self.error(key_node, f"duplicate key {key!r}: already defined at line {lines[key]}")
+                continue
+            lines[key] = key_node.start_mark.line + 1
+            result[key] = self.build(value_node)
+        if merged:
+            merged.update(result)
+            return merged
+        return result
+
+    def merge_sources(self, node: Node) -> list[dict[str, Any]]:
+        candidates = node.value if isinstance(node, SequenceNode) else [node]
+        sources = []
+        for candidate in candidates:
+            if isinstance(candidate, MappingNode):
+                sources.append(self.build(candidate))
+            else:
+                self.error(candidate, "merge key '<<' takes a mapping or a list of mappings")
+        return sources
+
+
+def walk(root: Node | None, path: tuple[str | int, ...]) -> Iterator[tuple[Node | None, Node]]:
+    """Yield (key node, value node) along a data path; stops where the path leaves the tree."""
+    node = root
+    for step in path:
+        if node is None:
+            return
+        found: tuple[Node | None, Node] | None = None
+        if isinstance(node, SequenceNode) and isinstance(step, int):
+            if 0 <= step < len(node.value):
+                found = (None, node.value[step])
+        elif isinstance(node, MappingNode) and isinstance(step, str):
+            found = _find_key(node, step)
+        if found is None:
+            return
+        yield found
+        node = found[1]
+
+
+def _find_key(node: MappingNode, key: str) -> tuple[Node, Node] | None:
+    merges = []
+    for key_node, value_node in node.value:
+        if isinstance(key_node, ScalarNode):
+            if key_node.value == MERGE_KEY and not key_node.style:
+                merges.append(value_node)
+            elif key_node.value == key:
+                return key_node, value_node
+    for merge in merges:
+        for candidate in merge.value if isinstance(merge, SequenceNode) else [merge]:
+            if isinstance(candidate, MappingNode):
+                hit = _find_key(candidate, key)
+                if hit is not None:
+                    return hit
+    return None
+
+
+def locate(root: Node | None, path: tuple[str | int, ...], at_key: bool = False) -> tuple[int, int]:
+    """Line and column of the value (or key) at ``path``; the nearest existing parent if absent."""
+    if root is None:
+        return 1, 1
+    position = node_position(root)
+    steps = list(walk(root, path))
+    for index, (key_node, value_node) in enumerate(steps):
+        is_last = index == len(path) - 1
+        if is_last and at_key and key_node is not None:
+            position = node_position(key_node)
+        else:
+            position = node_position(value_node)
+    return position
