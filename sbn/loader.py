@@ -524,8 +524,19 @@ def load_units(paths: Sequence[str]) -> list[Network | InputError]:
                 todo.extend(loader.children.get(current, []))
         return seen
 
-    network_units = [[root] for root in roots if any(name_of[k] in with_network for k in closure(root))]
-    loose = [root for root in roots if [root] not in network_units]
+    # Roots that share a file (two request files including one network) form one unit.
+    units: list[tuple[list[str], set[str]]] = []
+    for root in roots:
+        files = closure(root)
+        overlapping = [unit for unit in units if unit[1] & files]
+        merged = ([root], files)
+        for unit in overlapping:
+            units.remove(unit)
+            merged = (unit[0] + merged[0], unit[1] | merged[1])
+        units.append(merged)
+    units.sort(key=lambda unit: roots.index(unit[0][0]))
+    network_units = [keys for keys, files in units if any(name_of[k] in with_network for k in files)]
+    loose = [key for keys, files in units if not any(name_of[k] in with_network for k in files) for key in keys]
     if len(network_units) == 1:
         network_units[0].extend(loose)
     elif loose:

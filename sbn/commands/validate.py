@@ -67,9 +67,13 @@ def run_validate(paths: Sequence[str], output_format: str) -> int:
             for network in summaries:
                 name = network.info.name or "(unnamed network)"
                 sys.stdout.write(
-                    f"{name}: valid: {len(network.files)} files, {len(network.partners)} partners, "
-                    f"{len(network.modules)} modules, {len(network.requests)} requests"
+                    f"{name}: valid: {_count(len(network.files), 'file')}, {_count(len(network.partners), 'partner')}, "
+                    f"{_count(len(network.modules), 'module')}, {_count(len(network.requests), 'request')}"
                     + (f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else "")
                     + "\n"
                 )
     return 2 if errors else 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

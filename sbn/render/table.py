@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -39,29 +40,33 @@ def _plan(network: Network, plan: Plan, explain: bool) -> Group:
     title.append(plan.status.value, style=STATUS_STYLE[plan.status.value])
     parts.append(title)
     if plan.assignments:
-        table = Table(show_edge=False, pad_edge=False, header_style="bold")
-        table.add_column("Step")
-        table.add_column("Capability")
-        table.add_column("Module")
-        table.add_column("Partner")
-        table.add_column(f"When ({unit})", justify="right")
-        table.add_column(f"Cost ({currency})", justify="right")
-        table.add_column("Handoff")
+        table = Table(show_edge=False, pad_edge=False, header_style="bold", box=box.SIMPLE_HEAD)
+        table.add_column("Step / capability", overflow="fold")
+        table.add_column("Module / partner", overflow="fold")
+        table.add_column(unit.capitalize() + "s", justify="right", no_wrap=True)
+        if request.start is not None:
+            table.add_column("Dates", no_wrap=True)
+        table.add_column(currency, justify="right", no_wrap=True)
+        table.add_column("Handoff", overflow="fold")
         if plan.changes is not None:
-            table.add_column("Change")
+            table.add_column("Change", overflow="fold")
         if plan.backups:
-            table.add_column("Backup")
+            table.add_column("Backup", overflow="fold")
         for a in plan.assignments:
-            when = f"{a.start}-{a.finish}"
+            step = Text(a.step)
+            step.append(f"\n{a.capability}", style="dim")
+            module = Text(a.module)
+            module.append(f"\n{a.partner}", style="dim")
+            row: list = [step, module, f"{a.start}-{a.finish}"]  # type: ignore[type-arg]
             if request.start is not None:
-                when += f" ({day(request.start, a.start)} to {day(request.start, a.finish)})"
-            handoff = ", ".join(f"{h.interface or 'any'} from {h.source}" for h in a.handoffs) or "-"
-            row: list = [a.step, a.capability, a.module, a.partner, when, money(a.cost), handoff]  # type: ignore[type-arg]
+                row.append(f"{day(request.start, a.start)}..{day(request.start, a.finish)[5:]}")
+            handoff = "\n".join(f"{h.interface or 'anything'} <- {h.source}" for h in a.handoffs) or "-"
+            row += [money(a.cost), handoff]
             if plan.changes is not None:
                 if not a.changed:
                     row.append(Text("kept", style="green"))
                 elif a.previous:
-                    row.append(Text(f"moved from {a.previous}", style="yellow"))
+                    row.append(Text(f"moved, was {a.previous}", style="yellow"))
                 else:
                     row.append(Text("new", style="yellow"))
             if plan.backups:
@@ -70,7 +75,7 @@ def _plan(network: Network, plan: Plan, explain: bool) -> Group:
                     row.append(Text("NONE", style="bold red"))
                 else:
                     sign = "+" if b.cost_delta >= 0 else "-"
-                    row.append(f"{b.module} ({b.partner}) {sign}{money(abs(b.cost_delta))}, {b.finish_delta:+d} {unit}")
+                    row.append(f"{b.module} ({b.partner})\n{sign}{money(abs(b.cost_delta))}, {b.finish_delta:+d} {unit}s")
             table.add_row(*row)
         parts.append(table)
         parts.append(_totals(network, plan))
