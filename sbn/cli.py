@@ -10,7 +10,8 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -44,12 +45,16 @@ class ListFormat(str, Enum):
     json = "json"
 
 
+_settings = {"debug": False}
+
+
 @app.callback()
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error.")] = False,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
     """Plan requests over smart business networks: pick, plug and play partner modules."""
+    _settings["debug"] = debug or os.environ.get("SBN_DEBUG") == "1"
     if version:
         from sbn import __version__
 
@@ -59,7 +64,7 @@ def _root(
 
 @app.command()
 def plan(
-    files: Annotated[list[str], typer.Argument(help="Request files (YAML); '-' reads standard input.", show_default=False)],
+    files: Annotated[list[str], typer.Argument(help="Request files (YAML); '-' reads standard input.", show_default=False, metavar="FILE...")],
     network: Annotated[
         list[str] | None, typer.Option("--network", "-n", help="Network file or directory (repeatable).", show_default=False)
     ] = None,
@@ -81,11 +86,12 @@ def plan(
     backups: Annotated[
         bool, typer.Option("--backups", help="Name, per step, the best module of another partner that could take over.")
     ] = False,
-) -> int:
+) -> None:
     """Resolve requests into optimal, explained plans."""
     from sbn.commands.plan import run_plan
 
-    return run_plan(
+    _guard(
+        run_plan,
         files=files,
         networks=network or [],
         request_ids=request or [],
@@ -101,24 +107,24 @@ def plan(
 
 @app.command()
 def validate(
-    paths: Annotated[list[str], typer.Argument(help="Files or directories to check.", show_default=False)],
+    paths: Annotated[list[str], typer.Argument(help="Files or directories to check.", show_default=False, metavar="PATH...")],
     output_format: Annotated[
         CheckFormat,
         typer.Option("--format", "-f", help="auto is github when GITHUB_ACTIONS=true, else text."),
     ] = CheckFormat.auto,
-) -> int:
+) -> None:
     """Check syntax, schema and references; report every problem at once."""
     from sbn.commands.validate import run_validate
 
     chosen = output_format.value
     if chosen == "auto":
         chosen = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    return run_validate(paths, chosen)
+    _guard(run_validate, paths, chosen)
 
 
 @app.command()
 def who(
-    capability: Annotated[str, typer.Argument(help="The capability asked for, e.g. assembly.", show_default=False)],
+    capability: Annotated[str, typer.Argument(help="The capability asked for, e.g. assembly.", show_default=False, metavar="CAPABILITY")],
     network: Annotated[
         list[str] | None, typer.Option("--network", "-n", help="Network file or directory (repeatable).", show_default=False)
     ] = None,
@@ -127,66 +133,76 @@ def who(
         list[str] | None, typer.Option("--certification", "-c", help="Only modules holding this certification (repeatable).")
     ] = None,
     output_format: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
-) -> int:
+) -> None:
     """Who can do CAPABILITY: the modules offering it, filtered."""
     from sbn.commands.who import run_who
 
-    return run_who(capability, network or [], region, certification or [], output_format.value)
+    _guard(run_who, capability, network or [], region, certification or [], output_format.value)
 
 
 @app.command()
-def schema() -> int:
+def schema() -> None:
     """Print the JSON Schema (draft-07) of the input files."""
     from sbn.commands.schema import run_schema
 
-    return run_schema()
+    _guard(run_schema)
+
+
+def _guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> NoReturn:
+    """Run a command and turn every outcome into its exit code, in this one place."""
+    from sbn.errors import ExitCode, InputError, SbnError
+
+    try:
+        code = action(*args, **kwargs)
+    except KeyboardInterrupt:
+        sys.stderr.write("sbn: interrupted\n")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except InputError as exc:
+        from sbn.commands.validate import print_diagnostics
+
+        print_diagnostics(exc.diagnostics)
+        raise typer.Exit(int(exc.exit_code)) from None
+    except SbnError as exc:
+        sys.stderr.write(f"sbn: error: {exc}\n")
+        raise typer.Exit(int(exc.exit_code)) from None
+    except Exception as exc:  # anything else is a bug: one line, the traceback on demand
+        if _settings["debug"]:
+            import traceback
+
+            traceback.print_exc()
+        else:
+            sys.stderr.write(
+                f"sbn: internal error: {type(exc).__name__}: {exc} (a bug; run with --debug for the traceback)\n"
+            )
+        raise typer.Exit(int(ExitCode.INTERNAL)) from None
+    raise typer.Exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and turn every outcome into an exit code."""
-    try:  # typer >= 0.25 carries its own copy of click
-        from typer._click import exceptions as click_exceptions
+    """Entry point: parse, run, and return the exit code."""
+    try:  # newer typer carries its own copy of click
+        from typer._click.exceptions import ClickException
     except ImportError:  # pragma: no cover - older typer depends on click
-        from click import exceptions as click_exceptions  # type: ignore[no-redef]
+        from click.exceptions import ClickException  # type: ignore[no-redef]
 
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args or os.environ.get("SBN_DEBUG") == "1"
-    args = [arg for arg in args if arg != "--debug"]
+    if "--debug" in args:  # accepted anywhere on the line, not only before the command
+        args = ["--debug"] + [arg for arg in args if arg != "--debug"]
     command = typer.main.get_command(app)
     try:
         result = command.main(args=args, prog_name="sbn", standalone_mode=False)
-    except click_exceptions.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("sbn: interrupted\n")
         return 130
-    except KeyboardInterrupt:
-        sys.stderr.write("sbn: interrupted\n")
-        return 130
-    except click_exceptions.ClickException as exc:
+    except ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.stdout.write(exc.format_message() + "\n")
+            return 0
         ctx = getattr(exc, "ctx", None)
         if ctx is not None:
             sys.stderr.write(ctx.get_usage() + "\n")
         sys.stderr.write(f"sbn: error: {exc.format_message()}\n")
         return 2
-    except click_exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
-    except Exception as exc:  # every other error is a bug: one line, traceback on demand
-        from sbn.errors import InputError, SbnError
-
-        if isinstance(exc, InputError):
-            from sbn.commands.validate import print_diagnostics
-
-            print_diagnostics(exc.diagnostics)
-            return int(exc.exit_code)
-        if isinstance(exc, SbnError):
-            sys.stderr.write(f"sbn: error: {exc}\n")
-            return int(exc.exit_code)
-        if debug:
-            import traceback
-
-            traceback.print_exc()
-        else:
-            sys.stderr.write(f"sbn: internal error: {type(exc).__name__}: {exc} (a bug; run with --debug for the traceback)\n")
-        return 3
-    if isinstance(result, int):
-        return result
-    return 0
+    return result if isinstance(result, int) else 0

@@ -201,6 +201,8 @@ class _Loader:
 
     def add_validation_errors(self, name: str, prefix: Path_, error: ValidationError, model: type[BaseModel]) -> None:
         for detail in error.errors(include_url=False):
+            if _item_errors_explain(detail):
+                continue
             loc = tuple(detail["loc"])
             message, at_key, loc = describe(detail, loc, model)
             self.problems.append(_Problem(name, prefix + loc, message, at_key=at_key))
@@ -271,11 +273,36 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _item_errors_explain(detail: Any) -> bool:
+    """A list too short only because some of its items are invalid: those items' errors say why."""
+    if detail["type"] != "too_short":
+        return False
+    given = detail.get("input")
+    return isinstance(given, list) and len(given) >= (detail.get("ctx") or {}).get("min_length", 1)
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
 def describe(detail: Any, loc: Path_, model: type[BaseModel]) -> tuple[str, bool, Path_]:
     """A message a person can act on for one pydantic error, and where it points."""
     kind = detail["type"]
     ctx = detail.get("ctx") or {}
     field_name = next((step for step in reversed(loc) if isinstance(step, str)), "value")
+    if not loc:
+        subject = f"a {model.__name__.lower()}"
+    elif isinstance(loc[-1], int):
+        subject = f"each item of {field_name!r}"
+    else:
+        subject = repr(field_name)
+    given = _kind_of(detail.get("input"))
     if kind == "extra_forbidden":
         parent = _submodel(model, loc[:-1])
         allowed = list(parent.model_fields) if parent is not None else []
@@ -289,11 +316,11 @@ def describe(detail: Any, loc: Path_, model: type[BaseModel]) -> tuple[str, bool
             loc,
         )
     if kind == "string_type":
-        return f"{field_name!r} must be text, not a list or mapping", False, loc
+        return f"{subject} must be text, not {given}", False, loc
     if kind in ("tuple_type", "list_type"):
-        return f"{field_name!r} must be a list", False, loc
+        return f"{subject} must be a list, not {given}", False, loc
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"{field_name!r} must be a mapping", False, loc
+        return f"{subject} must be a mapping, not {given}", False, loc
     if kind in ("greater_than_equal", "greater_than", "less_than_equal"):
         limit = ctx.get("ge", ctx.get("gt", ctx.get("le")))
         relation = {"greater_than_equal": "at least", "greater_than": "greater than", "less_than_equal": "at most"}[kind]
@@ -429,12 +456,13 @@ def check_steps(request: Request, origin: Origin, partners: dict[str, Partner], 
             seen[step.id] = index
         if step.partner is not None and step.partner not in partners:
             problems.append(_Problem(origin.file, path + ("partner",), unknown_field(step.partner, sorted(partners), "partner")))
-    ids = [step.id for step in request.steps]
     for index, step in enumerate(request.steps):
         for position, before in enumerate(step.after):
             if before not in seen:
                 problems.append(
-                    _Problem(origin.file, origin.path + ("steps", index, "after", position), unknown_field(before, ids, "step"))
+                    _Problem(
+                        origin.file, origin.path + ("steps", index, "after", position), unknown_field(before, list(seen), "step")
+                    )
                 )
             elif before == step.id:
                 problems.append(_Problem(origin.file, origin.path + ("steps", index, "after", position), f"step {step.id!r} cannot come after itself"))

@@ -35,7 +35,7 @@ def parse_number(value: Any) -> Decimal:
         if text.lower() in _NON_FINITE:
             raise PydanticCustomError("sbn_finite", "numbers must be finite, got {value}", {"value": text})
         if not _NUMBER.fullmatch(text):
-            raise PydanticCustomError("sbn_number", "expected a number, got {value!r}", {"value": text})
+            raise PydanticCustomError("sbn_number", "expected a number, got {value}", {"value": repr(text)})
         number = Decimal(text.replace("_", ""))
     else:
         kind = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "nothing"
@@ -52,7 +52,7 @@ def _deadline(value: Any) -> Decimal | date:
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            raise PydanticCustomError("sbn_date", "invalid date {value!r}", {"value": value}) from None
+            raise PydanticCustomError("sbn_date", "invalid date {value}", {"value": repr(value.strip())}) from None
     return parse_number(value)
 
 
@@ -69,7 +69,9 @@ def _list(value: Any) -> Any:
     if value is None:
         return ()
     if isinstance(value, str):
-        raise PydanticCustomError("sbn_list", "expected a list, got the string {value!r}: write [{value}]", {"value": value})
+        raise PydanticCustomError(
+            "sbn_list", "expected a list, got the string {quoted}: write [{value}]", {"value": value, "quoted": repr(value)}
+        )
     return value
 
 
@@ -209,8 +211,8 @@ class Step(_Frozen):
             if not re.match(ID_PATTERN, capability):
                 raise PydanticCustomError(
                     "sbn_step_id",
-                    "a step without an id takes its capability as id, but {capability!r} is not a valid id: add an id",
-                    {"capability": capability},
+                    "a step without an id takes its capability as id, but {capability} is not a valid id: add an id",
+                    {"capability": repr(capability)},
                 )
             return {**data, "id": capability}
         return data

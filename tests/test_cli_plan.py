@@ -1,0 +1,162 @@
+"""`sbn plan` end to end on the bundled examples: golden output per format, exit codes, atomic output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sbn.cli import app, main
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden" / "plan"
+WEBSHOP = "examples/webshop/requests.yaml"
+HEAT = "examples/heat-transition/requests.yaml"
+ENV = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
+
+
+@pytest.fixture(autouse=True)
+def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("SBN_UPDATE_GOLDEN") == "1":
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"golden file {path} missing: run with SBN_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), env=ENV)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("webshop.table.txt", [WEBSHOP]),
+        ("webshop.json", [WEBSHOP, "--format", "json"]),
+        ("webshop.yaml", [WEBSHOP, "--format", "yaml"]),
+        ("webshop.md", [WEBSHOP, "--format", "markdown"]),
+        ("heat.table.txt", [HEAT]),
+        ("heat.json", [HEAT, "--format", "json"]),
+        ("heat-backups.table.txt", [HEAT, "--backups", "--request", "eemvallei-amersfoort-pilot-12"]),
+    ],
+)
+def test_plan_output_matches_golden(name: str, args: list[str]) -> None:
+    code, out, err = invoke("plan", *args)
+    assert code == 0, err
+    check_golden(name, out)
+
+
+def test_infeasible_example_explains_itself_and_exits_1() -> None:
+    code, out, _ = invoke("plan", "examples/heat-transition/impossible.yaml", "--format", "json")
+    assert code == 1
+    plan = json.loads(out)["plans"][0]
+    assert plan["status"] == "infeasible"
+    assert plan["reasons"] == ["deadline: the earliest finish meeting everything else is day 23; deadline is day 14"]
+    code, out, _ = invoke("plan", "examples/webshop/impossible.yaml")
+    assert code == 1
+    check_golden("webshop-impossible.table.txt", out)
+
+
+def test_explain_lists_every_rejected_candidate() -> None:
+    code, out, _ = invoke("plan", "examples/webshop/impossible.yaml", "--explain", "--format", "json")
+    assert code == 1
+    steps = {step["step"]: step for step in json.loads(out)["plans"][0]["steps"]}
+    install = steps["install"]
+    assert install["fit"] == 0
+    assert install["offered"] == len(install["rejected"]) == 3
+    assert all(r["reason"] == "does not serve region FR" for r in install["rejected"])
+
+
+def test_json_is_byte_identical_across_runs() -> None:
+    first = invoke("plan", HEAT, "--format", "json")[1]
+    second = invoke("plan", HEAT, "--format", "json")[1]
+    assert first == second
+
+
+def test_output_file_is_written_whole_and_nothing_on_stdout(tmp_path: Path) -> None:
+    target = tmp_path / "plan.json"
+    code, out, _ = invoke("plan", WEBSHOP, "--format", "json", "--output", str(target))
+    assert code == 0
+    assert out == ""
+    assert target.read_text() == invoke("plan", WEBSHOP, "--format", "json")[1]
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+def test_bad_input_leaves_existing_output_untouched(tmp_path: Path) -> None:
+    target = tmp_path / "plan.json"
+    target.write_text("previous")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("requests:\n  - id: r\n    steps: []\n")
+    code, out, err = invoke("plan", str(bad), "--output", str(target))
+    assert code == 2
+    assert target.read_text() == "previous"
+    assert "bad.yaml:3:12: error: 'steps' must not be empty" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["plan", WEBSHOP, "--request", "nope"], "sbn: error: unknown request 'nope'"),
+        (["plan", WEBSHOP, "--without", "nobody"], "sbn: error: unknown partner 'nobody'"),
+        (["plan", "missing.yaml"], "sbn: error: missing.yaml: no such file or directory"),
+        (["plan", WEBSHOP, "--format", "xml"], "Invalid value for '--format'"),
+        (["plan", "examples/webshop/network.yaml"], "sbn: error: no requests to plan in the files given"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_internal_error_is_one_line_and_debug_shows_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sbn.planner
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(sbn.planner, "plan_requests", broken)
+    assert main(["plan", WEBSHOP]) == 3
+    err = capsys.readouterr().err
+    assert err == "sbn: internal error: RuntimeError: boom (a bug; run with --debug for the traceback)\n"
+    assert main(["plan", WEBSHOP, "--debug"]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "RuntimeError: boom" in err
+
+
+def test_stdin_is_read_with_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (ROOT / "examples/webshop/requests.yaml").read_text().replace("include: [network.yaml]", "")
+    result = CliRunner().invoke(
+        app, ["plan", "-", "--network", "examples/webshop/network.yaml", "--format", "json"], input=text, env=ENV
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["plans"][0]["request"] == "soundbar-launch-nl-500"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["validate", "examples"]])
+def test_help_and_validate_do_not_import_the_solver(args: list[str]) -> None:
+    code = (
+        "import sys; from sbn.cli import main; code = main(%r); "
+        "assert 'highspy' not in sys.modules, 'solver imported'; sys.exit(code)" % (args,)
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_no_color_and_not_a_terminal_means_no_escape_codes() -> None:
+    _, out, _ = invoke("plan", WEBSHOP)
+    assert "\x1b[" not in out
