@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-_NUMBER = re.compile(r"[-+]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][-+]?\d+)?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NON_FINITE = frozenset({".inf", "+.inf", "-.inf", ".nan", "inf", "+inf", "-inf", "nan", "infinity", "-infinity"})
 CENT = Decimal("0.01")
@@ -24,19 +23,23 @@ CRITERIA = ("cost", "time", "partners", "reputation", "preferred")
 
 def parse_number(value: Any) -> Decimal:
     """A finite number from YAML text (or a Python number), exactly as written."""
+    if type(value) is str:
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            text = value.strip()
+            if text.lower() in _NON_FINITE:
+                raise PydanticCustomError("sbn_finite", "numbers must be finite, got {value}", {"value": text}) from None
+            raise PydanticCustomError("sbn_number", "expected a number, got '{value}'", {"value": text}) from None
+        if not number.is_finite():
+            raise PydanticCustomError("sbn_finite", "numbers must be finite, got {value}", {"value": value.strip()})
+        return number
     if isinstance(value, bool):
         raise PydanticCustomError("sbn_number", "expected a number, got {value}", {"value": value})
     if isinstance(value, int | Decimal):
         number = Decimal(value)
     elif isinstance(value, float):
         number = Decimal(repr(value))
-    elif isinstance(value, str):
-        text = value.strip()
-        if text.lower() in _NON_FINITE:
-            raise PydanticCustomError("sbn_finite", "numbers must be finite, got {value}", {"value": text})
-        if not _NUMBER.fullmatch(text):
-            raise PydanticCustomError("sbn_number", "expected a number, got {value}", {"value": repr(text)})
-        number = Decimal(text.replace("_", ""))
     else:
         kind = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "nothing"
         raise PydanticCustomError("sbn_number", "expected a number, got {kind}", {"kind": kind})

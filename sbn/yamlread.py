@@ -103,7 +103,10 @@ def read_source(path: Path, name: str) -> Source:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        # Columns count characters after any BOM, as everywhere else; the bytes before the bad one decode.
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        before = raw[line_start : exc.start].decode("utf-8")
+        column = len(before.removeprefix("\ufeff") if line_start == 0 else before) + 1
         message = f"file is not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded"
         raise InputError([Diagnostic(name, line, column, message)]) from None
     if text.startswith("\ufeff"):
@@ -141,6 +144,12 @@ def _marked_error(source: Source, exc: yaml.MarkedYAMLError) -> Diagnostic:
     problem = exc.problem or "invalid YAML"
     if mark is not None and 0 <= mark.index < len(source.text) and source.text[mark.index] == "\t":
         problem = "tab character: YAML is indented with spaces, never tabs"
+    elif exc.context and exc.context.endswith("; first occurrence") and exc.context_mark is not None:
+        # libyaml says "found duplicate anchor; first occurrence" as context and "second occurrence" as problem.
+        duplicate = exc.context.removeprefix("found ").removesuffix("; first occurrence")
+        problem = f"{duplicate}: first at line {exc.context_mark.line + 1}"
+    elif exc.context and problem.startswith("but "):
+        problem = f"{exc.context}, {problem}"
     elif exc.context and exc.context not in problem:
         problem = f"{problem} ({exc.context})"
     return Diagnostic(source.name, line, column, f"invalid YAML: {problem}")
@@ -155,8 +164,11 @@ def parse(source: Source) -> tuple[Any, Node | None]:
     node = compose(source)
     if node is None:
         return None, None
-    _check_expansion(source, node)
-    builder = _Builder(source)
+    # Without an anchor nothing can be shared, so the tree is as large as the text.
+    shared = "&" in source.text
+    if shared:
+        _check_expansion(source, node)
+    builder = _Builder(source, memoize=shared)
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 10_000))
     try:
@@ -214,22 +226,31 @@ def _check_expansion(source: Source, root: Node) -> None:
 class _Builder:
     """Turns nodes into plain data, collecting every duplicate key and forbidden tag."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, memoize: bool = True) -> None:
         self.source = source
         self.errors: list[Diagnostic] = []
-        self.memo: dict[int, Any] = {}
+        self.memo: dict[int, Any] | None = {} if memoize else None
 
     def error(self, node: Node, message: str) -> None:
         line, column = node_position(node)
         self.errors.append(Diagnostic(self.source.name, line, column, message))
 
     def build(self, node: Node) -> Any:
-        key = id(node)
-        if key in self.memo:
-            return self.memo[key]
-        if node.tag not in ALLOWED_TAGS:
+        memo = self.memo
+        if memo is not None and id(node) in memo:
+            return memo[id(node)]
+        cls = type(node)
+        if node.tag is IMPLICIT or node.tag == IMPLICIT:
+            # The common case first: untagged scalars, lists and mappings.
+            if cls is ScalarNode:
+                value: Any = None if (not node.style and node.value in NULLS) else node.value
+            elif cls is SequenceNode:
+                value = [self.build(child) for child in node.value]
+            else:
+                value = self.build_mapping(node)  # type: ignore[arg-type]
+        elif node.tag not in ALLOWED_TAGS:
             self.error(node, f"tag {node.tag!r} is not allowed: sbn reads YAML safely, as plain data")
-            value: Any = None
+            value = None
         elif isinstance(node, ScalarNode):
             if node.tag == "tag:yaml.org,2002:null" or (node.tag == IMPLICIT and not node.style and node.value in NULLS):
                 value = None
@@ -238,8 +259,9 @@ class _Builder:
         elif isinstance(node, SequenceNode):
             value = [self.build(child) for child in node.value]
         else:
-            value = self.build_mapping(node)
-        self.memo[key] = value
+            value = self.build_mapping(node)  # type: ignore[arg-type]
+        if memo is not None:
+            memo[id(node)] = value
         return value
 
     def build_mapping(self, node: MappingNode) -> dict[str, Any]:
