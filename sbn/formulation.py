@@ -52,8 +52,13 @@ def build_model(
     usage: Usage,
     need_schedule: bool,
     need_partners: bool,
+    keep: dict[str, str] | None = None,
 ) -> PlanModel:
     """Every rule of SPEC §2 that ties steps together, in the SPEC's order."""
+    involved = sorted({c.partner.id for entry in entries for c in entry.candidates})
+    avoid_pairs = _avoiding_pairs(involved, partners)
+    counted = need_partners or request.max_partners is not None
+    entries = prune_dominated(request, entries, {p for pair in avoid_pairs for p in pair}, counted, keep or {})
     model = PlanModel(request, entries)
     milp = model.milp
     for entry in entries:
@@ -65,9 +70,11 @@ def build_model(
         _deadline(model)
     _budget(model)
     involved = sorted({c.partner.id for entry in entries for c in entry.candidates})
-    model.avoid_pairs = _avoiding_pairs(involved, partners)
-    if need_partners or request.max_partners is not None or model.avoid_pairs:
-        for partner_id in involved:
+    model.avoid_pairs = [pair for pair in avoid_pairs if pair[0] in involved and pair[1] in involved]
+    # Partner variables are needed for every partner when partners are counted, else only for avoiders.
+    tracked = involved if counted else sorted({p for pair in model.avoid_pairs for p in pair})
+    if tracked:
+        for partner_id in tracked:
             model.y[partner_id] = milp.add_column(0, 1, True)
         _partner_takes_part(model)
         _max_partners(model)
@@ -75,6 +82,64 @@ def build_model(
     _module_capacity(model, usage)
     _partner_capacity(model, usage)
     return model
+
+
+def prune_dominated(
+    request: Request, entries: list[StepCandidates], avoiders: set[str], counted: bool, keep: dict[str, str]
+) -> list[StepCandidates]:
+    """Drop candidates another candidate of the same step beats or equals on everything that matters.
+
+    B dominates A when swapping A for B in any plan keeps every rule met and no criterion
+    worse: same interfaces, cost and duration no higher (where they count), same reputation and
+    preference (where they count), and B's partner and module carry no shared limit (capacity,
+    avoid) that the swap could break. Ties go to the cheaper, faster, then lower module id.
+    """
+    criteria = set(request.optimize)
+    use_cost = "cost" in criteria or request.budget is not None
+    use_time = "time" in criteria or request.deadline_offset is not None
+    prefer = set(request.prefer)
+    followed = {before for entry in entries for before in entry.step.after}
+    appearances: dict[str, int] = {}
+    for entry in entries:
+        for candidate in entry.candidates:
+            appearances[candidate.module.id] = appearances.get(candidate.module.id, 0) + 1
+
+    def free(candidate: Candidate) -> bool:
+        partner, module = candidate.partner, candidate.module
+        return (
+            partner.capacity is None
+            and partner.id not in avoiders
+            and (module.capacity is None or appearances[module.id] == 1)
+        )
+
+    pruned = []
+    for entry in entries:
+        waits = bool(entry.step.after)
+        feeds = entry.step.id in followed
+        groups: dict[tuple, list[Candidate]] = {}  # type: ignore[type-arg]
+        for candidate in entry.candidates:
+            key = (
+                frozenset(candidate.module.inputs) if waits else None,
+                frozenset(candidate.module.outputs) if feeds else None,
+                candidate.partner.reputation if "reputation" in criteria else None,
+                candidate.partner.id in prefer if "preferred" in criteria else None,
+                candidate.partner.id if counted else None,
+            )
+            groups.setdefault(key, []).append(candidate)
+        kept: list[Candidate] = []
+        for members in groups.values():
+            members.sort(key=lambda c: (c.cost if use_cost else 0, c.duration if use_time else 0, c.module.id))
+            fastest_free = math.inf
+            for candidate in members:
+                duration = candidate.duration if use_time else 0
+                if fastest_free <= duration and keep.get(entry.step.id) != candidate.module.id:
+                    continue
+                kept.append(candidate)
+                if free(candidate):
+                    fastest_free = min(fastest_free, duration)
+        kept.sort(key=lambda c: c.module.id)
+        pruned.append(StepCandidates(entry.step, entry.quantity, entry.offered, kept, entry.rejected))
+    return pruned
 
 
 def _one_module_per_step(model: PlanModel) -> None:
@@ -87,15 +152,21 @@ def _plug_compatibility(model: PlanModel) -> None:
     """Hard: on each edge A -> B, B's module accepts anything or takes one of A's module's outputs."""
     index_of = model.index_of
     for b, entry in enumerate(model.entries):
+        groups: dict[frozenset[str], list[int]] = {}
+        for k, candidate in enumerate(entry.candidates):
+            if candidate.module.inputs:
+                groups.setdefault(frozenset(candidate.module.inputs), []).append(k)
+        if not groups:
+            continue
         for before in entry.step.after:
             a = index_of[before]
-            groups: dict[frozenset[str], list[int]] = {}
-            for k, candidate in enumerate(entry.candidates):
-                if candidate.module.inputs:
-                    groups.setdefault(frozenset(candidate.module.inputs), []).append(k)
+            upstream = model.entries[a].candidates
+            producers: dict[str, list[int]] = {}
+            for j, candidate in enumerate(upstream):
+                for interface in candidate.module.outputs:
+                    producers.setdefault(interface, []).append(j)
             for inputs, members in groups.items():
-                upstream = model.entries[a].candidates
-                compatible = [j for j, c in enumerate(upstream) if inputs.intersection(c.module.outputs)]
+                compatible = {j for interface in inputs for j in producers.get(interface, ())}
                 if len(compatible) == len(upstream):
                     continue
                 terms = {model.x[b][k]: 1.0 for k in members}
@@ -150,8 +221,9 @@ def _partner_takes_part(model: PlanModel) -> None:
         for k, candidate in enumerate(entry.candidates):
             per_partner.setdefault(candidate.partner.id, {})[model.x[i][k]] = 1.0
         for partner_id, terms in per_partner.items():
-            terms[model.y[partner_id]] = -1.0
-            model.milp.add_row("partner_link", terms, -math.inf, 0)
+            if partner_id in model.y:
+                terms[model.y[partner_id]] = -1.0
+                model.milp.add_row("partner_link", terms, -math.inf, 0)
 
 
 def _max_partners(model: PlanModel) -> None:

@@ -69,19 +69,24 @@ def plan_request(network: Network, request: Request, usage: Usage, options: Opti
     if empty:
         plan.reasons = [entry.summary() for entry in empty]
         return plan
-    unpluggable = _unpluggable_edges(request, entries)
-    if unpluggable:
-        plan.reasons = unpluggable
+    if _unpluggable_edges(request, entries):
+        plan.reasons = _explain_infeasible(network, request, usage, options)
         return plan
     previous = (options.previous or {}).get(request.id)
     criteria = list(dict.fromkeys(request.optimize))
     model = build_model(
-        request, entries, network.partners, usage, need_schedule="time" in criteria, need_partners="partners" in criteria
+        request,
+        entries,
+        network.partners,
+        usage,
+        need_schedule="time" in criteria,
+        need_partners="partners" in criteria,
+        keep=previous,
     )
     objectives = _objectives(model, criteria, previous)
     outcome = solve(model.milp, objectives, options.time_limit)
     if outcome.status == SolveStatus.INFEASIBLE:
-        plan.reasons = explain_conflict(network, model, options.time_limit)
+        plan.reasons = _explain_infeasible(network, request, usage, options)
         return plan
     if outcome.status == SolveStatus.UNKNOWN or outcome.values is None:
         plan.status = SolveStatus.UNKNOWN
@@ -99,6 +104,20 @@ def plan_request(network: Network, request: Request, usage: Usage, options: Opti
     if options.previous is not None:
         _mark_changes(plan, previous or {})
     return plan
+
+
+def _explain_infeasible(network: Network, request: Request, usage: Usage, options: Options) -> list[str]:
+    """Why no plan exists, on the candidates before the budget and deadline bounds dropped any.
+
+    The bounds may leave, say, only modules whose outputs do not plug: the conflict to report
+    is then between the budget and plug compatibility, not plug compatibility alone.
+    """
+    entries = find_candidates(network, request, usage, options.without, network.info.currency, bound=False)
+    unpluggable = _unpluggable_edges(request, entries)
+    if unpluggable:
+        return unpluggable
+    model = build_model(request, entries, network.partners, usage, need_schedule=False, need_partners=False)
+    return explain_conflict(network, model, options.time_limit)
 
 
 def _objectives(model: PlanModel, criteria: list[str], previous: dict[str, str] | None) -> list[Objective]:

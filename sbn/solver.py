@@ -88,6 +88,8 @@ def _highs() -> Any:
             os.close(saved)
         engine.setOptionValue("output_flag", False)
         engine.setOptionValue("random_seed", 0)
+        # One thread: deterministic, and on these small models faster than paying for a pool.
+        engine.setOptionValue("threads", 1)
         engine.setOptionValue("mip_rel_gap", 0.0)
         engine.setOptionValue("mip_abs_gap", 0.5)
         _engine = engine
