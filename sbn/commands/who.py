@@ -56,8 +56,10 @@ def run_who(capability: str, networks: Sequence[str], region: str | None, certif
         ]
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return 0
+    from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console(highlight=False)
     if not rows:
@@ -68,20 +70,27 @@ def run_who(capability: str, networks: Sequence[str], region: str | None, certif
         where = f" with {', '.join(filters)}" if filters else ""
         sys.stderr.write(f"no module offers {capability!r}{where} ({len(offered)} offer it in all)\n")
         return 0
-    table = Table(title=f"Who can do {capability}", show_edge=False, pad_edge=False, header_style="bold")
-    for column in ("Module", "Partner", "Regions", "Certifications", "Reputation", f"Cost ({network.info.currency})",
-                   f"Lead time ({network.info.time_unit})", "Capacity"):
-        table.add_column(column, justify="right" if column.startswith(("Reputation", "Cost", "Lead", "Capacity")) else "left")
+    table = Table(
+        title=f"Who can do {capability}", show_edge=False, pad_edge=False, header_style="bold", box=box.SIMPLE_HEAD
+    )
+    table.add_column("Module / partner", no_wrap=True)
+    table.add_column("Regions", overflow="fold")
+    table.add_column("Certifications", overflow="fold")
+    table.add_column("Rep.", justify="right")
+    table.add_column(f"Cost ({network.info.currency})", justify="right", overflow="fold")
+    table.add_column(f"Lead time ({network.info.time_unit}s)", justify="right", overflow="fold")
+    table.add_column("Capacity", justify="right", overflow="fold")
     for module, partner, regions, held in rows:
+        who = Text(module.id)
+        who.append(f"\n{partner.id}", style="dim")
         table.add_row(
-            module.id,
-            partner.id + (f" ({partner.name})" if partner.name else ""),
+            who,
             ", ".join(regions) or "-",
             ", ".join(held) or "-",
             number(partner.reputation),
             _linear(module.cost),
             _linear(module.lead_time),
-            number(module.capacity) if module.capacity is not None else "unlimited",
+            number(module.capacity) if module.capacity is not None else "-",
         )
     console.print(table)
     return 0

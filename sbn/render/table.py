@@ -41,8 +41,8 @@ def _plan(network: Network, plan: Plan, explain: bool) -> Group:
     parts.append(title)
     if plan.assignments:
         table = Table(show_edge=False, pad_edge=False, header_style="bold", box=box.SIMPLE_HEAD)
-        table.add_column("Step / capability", overflow="fold")
-        table.add_column("Module / partner", overflow="fold")
+        table.add_column("Step / capability", overflow="fold", min_width=12)
+        table.add_column("Module / partner", overflow="fold", min_width=16)
         table.add_column(unit.capitalize() + "s", justify="right", no_wrap=True)
         if request.start is not None:
             table.add_column("Dates", no_wrap=True)

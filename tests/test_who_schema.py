@@ -1,0 +1,128 @@
+"""`sbn who` answers who can do what; `sbn schema` matches the committed schema the examples point at."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sbn.cli import app
+from sbn.commands.schema import input_schema, render_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
+MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)$")
+
+
+@pytest.fixture(autouse=True)
+def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def who(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["who", *args], env=ENV)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_who_lists_every_module_offering_the_capability() -> None:
+    code, out, _ = who("home-installation", "--network", "examples/webshop", "--format", "json")
+    assert code == 0
+    modules = {row["module"] for row in json.loads(out)}
+    assert modules == {"thuis-standard-install", "thuis-smart-home-install", "hjem-montering-install"}
+
+
+def test_who_filters_by_region_including_star_and_partner_default() -> None:
+    code, out, _ = who("home-installation", "-n", "examples/webshop", "--region", "NO", "--format", "json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [row["module"] for row in rows] == ["hjem-montering-install"]
+    assert rows[0]["regions"] == ["NO"]  # 'NO' stays Norway, never false
+
+
+def test_who_filters_by_every_certification_asked() -> None:
+    code, out, _ = who("home-installation", "-n", "examples/webshop", "-c", "knx", "-c", "vca", "--format", "json")
+    assert [row["module"] for row in json.loads(out)] == ["thuis-smart-home-install"]
+    code, out, err = who("home-installation", "-n", "examples/webshop", "-c", "knx", "--region", "NO")
+    assert code == 0
+    assert out == ""
+    assert "no module offers 'home-installation' with region NO, certification knx (3 offer it in all)" in err
+
+
+def test_who_table_shows_cost_and_lead_time_formulas() -> None:
+    code, out, _ = who("home-installation", "-n", "examples/webshop")
+    assert code == 0
+    assert "hjem-montering-install" in out and "500 +" in out and "140/unit" in out
+
+
+def test_who_needs_a_network() -> None:
+    code, _, err = who("assembly")
+    assert code == 2
+    assert "no network given" in err
+
+
+def test_schema_is_draft_07_and_describes_every_field() -> None:
+    schema = input_schema()
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    assert set(schema["properties"]) == {"network", "include", "partners", "modules", "requests"}
+
+    def undescribed(node: object, path: str) -> list[str]:
+        missing = []
+        if isinstance(node, dict):
+            for name, prop in node.get("properties", {}).items():
+                if "description" not in prop:
+                    missing.append(f"{path}.{name}")
+            for key, value in node.items():
+                missing += undescribed(value, f"{path}.{key}")
+        return missing
+
+    assert undescribed(schema, "") == []
+
+
+def test_committed_schema_equals_generated() -> None:
+    assert (ROOT / "schema" / "sbn.schema.json").read_text(encoding="utf-8") == render_schema()
+
+
+def test_schema_command_prints_it() -> None:
+    result = CliRunner().invoke(app, ["schema"], env=ENV)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == input_schema()
+
+
+def test_every_example_file_points_at_the_committed_schema() -> None:
+    files = sorted((ROOT / "examples").rglob("*.yaml"))
+    assert files
+    for path in files:
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        match = MODELINE.match(first)
+        assert match, f"{path} has no schema modeline"
+        assert (path.parent / match.group(1)).resolve() == (ROOT / "schema" / "sbn.schema.json").resolve()
+
+
+def test_examples_validate_against_the_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from sbn.yamlread import Source, parse
+
+    schema = input_schema()
+    for path in sorted((ROOT / "examples").rglob("*.yaml")):
+        data, _ = parse(Source(str(path), path.read_text(encoding="utf-8")))
+        # YAML scalars arrive as text; the schema's numbers are what editors check, so convert them here.
+        jsonschema.validate(_numbers(data), schema)
+
+
+def _numbers(node: object) -> object:
+    if isinstance(node, dict):
+        return {key: _numbers(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_numbers(value) for value in node]
+    if isinstance(node, str):
+        try:
+            return int(node)
+        except ValueError:
+            try:
+                return float(node)
+            except ValueError:
+                return node
+    return node
