@@ -156,6 +156,12 @@ def _guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> NoReturn:
         code = action(*args, **kwargs)
     except KeyboardInterrupt:
         sys.stderr.write("sbn: interrupted\n")
+        solver = sys.modules.get("sbn.solver")
+        if solver is not None and solver.interrupted_mid_search():
+            # The engine's threads are still searching: leave at once, nothing has been written.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(int(ExitCode.INTERRUPTED))
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except InputError as exc:
         from sbn.commands.validate import print_diagnostics

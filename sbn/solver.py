@@ -68,6 +68,7 @@ class Outcome:
 _INF = float("inf")
 _engine: Any = None
 _lock = threading.Lock()
+_running = threading.Event()
 
 
 def _highs() -> Any:
@@ -166,11 +167,15 @@ def _run(highs: Any) -> None:
         while not done.wait(0.05):
             pass
     except KeyboardInterrupt:
-        highs.cancelSolve()
-        done.wait(5)
+        _running.set()
         raise
     if failure:
         raise failure[0]
+
+
+def interrupted_mid_search() -> bool:
+    """Whether Ctrl-C arrived while the engine was searching (its threads cannot be joined then)."""
+    return _running.is_set()
 
 
 def _pass_model(highs: Any, milp: Milp, without_groups: frozenset[str]) -> None:
