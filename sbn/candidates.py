@@ -82,7 +82,7 @@ class StepCandidates:
         return head + ": " + ", ".join(f"{count} {reason}" for reason, count in parts)
 
 
-REASON_ORDER = ("left", "excluded", "pinned", "do", "lack", "below", "under", "over", "too")
+REASON_ORDER = ("left", "excluded", "not", "do", "lack", "below", "under", "over", "too")
 
 
 @dataclass
@@ -126,8 +126,13 @@ def find_candidates(
     usage: Usage,
     without: frozenset[str] = frozenset(),
     currency: str | None = None,
+    bound: bool = True,
 ) -> list[StepCandidates]:
-    """Filter the modules of each step's capability by every rule that concerns one module alone."""
+    """Filter the modules of each step's capability by every rule that concerns one module alone.
+
+    With ``bound``, also drop modules that break the budget or deadline whatever the other
+    steps do: fewer choices for the engine, but explanations need the unbounded candidates.
+    """
     result = []
     excluded = frozenset(request.exclude)
     for step in request.steps:
@@ -145,7 +150,8 @@ def find_candidates(
             else:
                 entry.rejected.append(Rejection(module.id, partner.id, *rejection))
         result.append(entry)
-    _bound_by_totals(request, result, currency)
+    if bound:
+        _bound_by_totals(request, result, currency)
     for entry in result:
         entry.candidates.sort(key=lambda c: c.module.id)
     return result
@@ -164,11 +170,11 @@ def _reject(
     currency: str | None,
 ) -> tuple[str, str] | None:
     if partner.id in without:
-        return "partner left the network (--without)", f"partner {partner.id} left the network (--without)"
+        return "left the network (--without)", f"partner {partner.id} left the network (--without)"
     if partner.id in excluded:
         return "excluded by the request", f"partner {partner.id} is excluded by the request"
     if step.partner is not None and partner.id != step.partner:
-        return f"pinned to another partner than {step.partner}", f"the step is pinned to partner {step.partner}"
+        return f"not of partner {step.partner}, to whom the step is pinned", f"the step is pinned to partner {step.partner}"
     if request.region is not None and not serves(module, partner, request.region):
         return f"do not serve region {request.region}", f"does not serve region {request.region}"
     if required:

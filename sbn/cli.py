@@ -48,40 +48,45 @@ class ListFormat(str, Enum):
 _settings = {"debug": False}
 
 
-@app.callback()
-def _root(
-    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
-) -> None:
-    """Plan requests over smart business networks: pick, plug and play partner modules."""
-    _settings["debug"] = debug or os.environ.get("SBN_DEBUG") == "1"
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from sbn import __version__
 
         typer.echo(f"sbn {__version__}")
         raise typer.Exit(0)
 
 
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Plan requests over smart business networks: pick, plug and play partner modules."""
+    _settings["debug"] = debug or os.environ.get("SBN_DEBUG") == "1"
+
+
 @app.command()
 def plan(
-    files: Annotated[list[str], typer.Argument(help="Request files (YAML); '-' reads standard input.", show_default=False, metavar="FILE...")],
+    files: Annotated[list[str], typer.Argument(help="Request files (YAML); '-' reads standard input.", show_default=False, metavar="FILE")],
     network: Annotated[
-        list[str] | None, typer.Option("--network", "-n", help="Network file or directory (repeatable).", show_default=False)
+        list[str] | None, typer.Option("--network", "-n", help="Network file or directory (repeatable).", show_default=False, metavar="PATH")
     ] = None,
     request: Annotated[
-        list[str] | None, typer.Option("--request", "-r", help="Plan only this request id (repeatable).", show_default=False)
+        list[str] | None, typer.Option("--request", "-r", help="Plan only this request id (repeatable).", show_default=False, metavar="ID")
     ] = None,
     output_format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.table,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the result to FILE, atomically.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the result to FILE, atomically.", metavar="FILE")] = None,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.0, help="Seconds of search per request before the best plan so far is taken.")
+        float, typer.Option("--time-limit", min=0.01, metavar="SECONDS", help="Seconds of search per request before the best plan so far is taken.")
     ] = 10.0,
     explain: Annotated[bool, typer.Option("--explain", help="List every rejected candidate by name with its reason.")] = False,
     without: Annotated[
-        list[str] | None, typer.Option("--without", help="Plan as if this partner had left the network (repeatable).")
+        list[str] | None, typer.Option("--without", metavar="PARTNER", help="Plan as if this partner had left the network (repeatable).")
     ] = None,
     previous: Annotated[
-        Path | None, typer.Option("--from", help="Re-plan with minimal change from an earlier JSON plan.", show_default=False)
+        Path | None, typer.Option("--from", metavar="PREVIOUS.json", help="Re-plan with minimal change from an earlier JSON plan.", show_default=False)
     ] = None,
     backups: Annotated[
         bool, typer.Option("--backups", help="Name, per step, the best module of another partner that could take over.")
@@ -107,7 +112,7 @@ def plan(
 
 @app.command()
 def validate(
-    paths: Annotated[list[str], typer.Argument(help="Files or directories to check.", show_default=False, metavar="PATH...")],
+    paths: Annotated[list[str], typer.Argument(help="Files or directories to check.", show_default=False, metavar="PATH")],
     output_format: Annotated[
         CheckFormat,
         typer.Option("--format", "-f", help="auto is github when GITHUB_ACTIONS=true, else text."),
@@ -126,11 +131,11 @@ def validate(
 def who(
     capability: Annotated[str, typer.Argument(help="The capability asked for, e.g. assembly.", show_default=False, metavar="CAPABILITY")],
     network: Annotated[
-        list[str] | None, typer.Option("--network", "-n", help="Network file or directory (repeatable).", show_default=False)
+        list[str] | None, typer.Option("--network", "-n", help="Network file or directory (repeatable).", show_default=False, metavar="PATH")
     ] = None,
-    region: Annotated[str | None, typer.Option("--region", help="Only modules serving this customer region.")] = None,
+    region: Annotated[str | None, typer.Option("--region", metavar="R", help="Only modules serving this customer region.")] = None,
     certification: Annotated[
-        list[str] | None, typer.Option("--certification", "-c", help="Only modules holding this certification (repeatable).")
+        list[str] | None, typer.Option("--certification", "-c", metavar="C", help="Only modules holding this certification (repeatable).")
     ] = None,
     output_format: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
 ) -> None:

@@ -6,7 +6,7 @@ import difflib
 import sys
 from collections import defaultdict
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from sbn.errors import Diagnostic, InputError, UsageError
 from sbn.model import CRITERIA, Document, Module, NetworkInfo, Partner, Request
-from sbn.yamlread import Source, display_name, locate, parse, read_source
+from sbn.yamlread import Source, display_name, locate, parse_leniently, read_source
 
 SECTIONS: dict[str, type[BaseModel]] = {"partners": Partner, "modules": Module, "requests": Request}
 TOP_LEVEL = ("network", "include", "partners", "modules", "requests")
@@ -84,6 +84,8 @@ class _Loader:
         self.order: dict[str, int] = {}
         self.network: list[tuple[NetworkInfo, Origin]] = []
         self.items: dict[str, list[tuple[BaseModel, Origin]]] = {name: [] for name in SECTIONS}
+        # Ids of items that are declared but invalid: references to them are not reported as unknown too.
+        self.invalid_ids: dict[str, set[str]] = {name: set() for name in SECTIONS}
         self.children: dict[str, list[str]] = defaultdict(list)
 
     # -- files ---------------------------------------------------------------------------
@@ -128,10 +130,11 @@ class _Loader:
         loaded = _Loaded(source, key, self.order[source.name], {})
         self.files[key] = loaded
         try:
-            data, root = parse(source)
+            data, _, yaml_problems = parse_leniently(source)
         except InputError as error:
             self.diagnostics.extend(error.diagnostics)
             return
+        self.diagnostics.extend(yaml_problems)
         if data is None:
             return
         if not isinstance(data, dict):
@@ -196,6 +199,8 @@ class _Loader:
                     item = model.model_validate(entry)
                 except ValidationError as error:
                     self.add_validation_errors(name, path, error, model)
+                    if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                        self.invalid_ids[section].add(entry["id"])
                     continue
                 self.items[section].append((item, Origin(name, path)))
 
@@ -218,7 +223,7 @@ class _Loader:
             if file not in roots:
                 source = by_name.get(file)
                 try:
-                    roots[file] = parse(source)[1] if source is not None else None
+                    roots[file] = parse_leniently(source)[1] if source is not None else None
                 except InputError:
                     roots[file] = None
             return locate(roots[file], path, at_key)
@@ -377,7 +382,8 @@ def _finish(loader: _Loader) -> Network:
     by_capability: dict[str, list[Module]] = defaultdict(list)
     for module in modules.values():
         by_capability[module.capability].append(module)
-    warnings = check_references(partners, modules, requests, origins, info, by_capability, problems)
+    invalid_partners = loader.invalid_ids["partners"]
+    check_references(partners, modules, requests, origins, info, by_capability, problems, invalid_partners)
     diagnostics = loader.diagnostics + loader.resolve(problems)
     diagnostics.sort(key=loader.sort_key)
     errors = [d for d in diagnostics if d.severity == "error"]
@@ -403,12 +409,18 @@ def check_references(
     info: NetworkInfo,
     by_capability: dict[str, list[Module]],
     problems: list[_Problem],
+    declared: Collection[str] = (),
 ) -> list[_Problem]:
-    """References between items: partners, steps, cycles; and capabilities nobody offers."""
+    """References between items: partners, steps, cycles; and capabilities nobody offers.
+
+    ``declared`` holds the ids of partners declared but invalid: they are reported once, not again where referenced.
+    """
+    declared = set(declared) | set(partners)
 
     def unknown_partner(origin: Origin, path: Path_, partner_id: str) -> None:
-        if partner_id not in partners:
-            problems.append(_Problem(origin.file, origin.path + path, unknown_field(partner_id, sorted(partners), "partner")))
+        if partner_id not in declared:
+            message = unknown_field(partner_id, sorted(declared), "partner")
+            problems.append(_Problem(origin.file, origin.path + path, message))
 
     for module in modules.values():
         unknown_partner(origins[("module", module.id)], ("partner",), module.partner)
@@ -424,11 +436,19 @@ def check_references(
         if isinstance(request.deadline, date):
             if request.start is None:
                 problems.append(_Problem(origin.file, origin.path + ("deadline",), "a date deadline needs a start date: add 'start'"))
+            elif request.deadline < request.start:
+                problems.append(
+                    _Problem(
+                        origin.file,
+                        origin.path + ("deadline",),
+                        f"deadline {request.deadline.isoformat()} is before start {request.start.isoformat()}",
+                    )
+                )
         if (request.start is not None or isinstance(request.deadline, date)) and info.time_unit != "day":
             problems.append(
                 _Problem(origin.file, origin.path + ("start",), f"dates need time_unit 'day'; the network's is {info.time_unit!r}")
             )
-        check_steps(request, origin, partners, problems)
+        check_steps(request, origin, declared, problems)
         for index, step in enumerate(request.steps):
             if step.capability not in by_capability:
                 warnings.append(
@@ -443,7 +463,7 @@ def check_references(
     return warnings
 
 
-def check_steps(request: Request, origin: Origin, partners: dict[str, Partner], problems: list[_Problem]) -> None:
+def check_steps(request: Request, origin: Origin, partners: Collection[str], problems: list[_Problem]) -> None:
     """Step ids unique, `after` and pins resolvable, and no cycle."""
     seen: dict[str, int] = {}
     for index, step in enumerate(request.steps):
@@ -468,6 +488,9 @@ def check_steps(request: Request, origin: Origin, partners: dict[str, Partner], 
                 problems.append(_Problem(origin.file, origin.path + ("steps", index, "after", position), f"step {step.id!r} cannot come after itself"))
     cycle = find_cycle(request)
     if cycle:
+        # Named from its first step in file order, and reported there.
+        first = min(range(len(cycle)), key=lambda i: seen[cycle[i]])
+        cycle = cycle[first:] + cycle[:first]
         index = seen[cycle[0]]
         problems.append(
             _Problem(origin.file, origin.path + ("steps", index, "after"), f"step cycle: {' -> '.join(cycle + [cycle[0]])}")
@@ -552,11 +575,16 @@ def load_units(paths: Sequence[str]) -> list[Network | InputError]:
                 todo.extend(loader.children.get(current, []))
         return seen
 
+    def apart(one: set[str], other: set[str]) -> bool:
+        """Each declares a network of its own: two networks including one shared file are checked apart."""
+        networks = [{key for key in files if name_of[key] in with_network} for files in (one, other)]
+        return bool(networks[0] and networks[1]) and networks[0].isdisjoint(networks[1])
+
     # Roots that share a file (two request files including one network) form one unit.
     units: list[tuple[list[str], set[str]]] = []
     for root in roots:
         files = closure(root)
-        overlapping = [unit for unit in units if unit[1] & files]
+        overlapping = [unit for unit in units if unit[1] & files and not apart(unit[1], files)]
         merged = ([root], files)
         for unit in overlapping:
             units.remove(unit)

@@ -18,6 +18,9 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NON_FINITE = frozenset({".inf", "+.inf", "-.inf", ".nan", "inf", "+inf", "-inf", "nan", "infinity", "-infinity"})
 CENT = Decimal("0.01")
+# Bigger numbers are refused: money stays exact within Decimal's 28 digits (1e12 × 1e12 with cents fits),
+# and a lead time like 1e999999999 cannot turn into a billion-digit integer.
+MAX_NUMBER = Decimal("1e12")
 CRITERIA = ("cost", "time", "partners", "reputation", "preferred")
 
 
@@ -31,9 +34,7 @@ def parse_number(value: Any) -> Decimal:
             if text.lower() in _NON_FINITE:
                 raise PydanticCustomError("sbn_finite", "numbers must be finite, got {value}", {"value": text}) from None
             raise PydanticCustomError("sbn_number", "expected a number, got '{value}'", {"value": text}) from None
-        if not number.is_finite():
-            raise PydanticCustomError("sbn_finite", "numbers must be finite, got {value}", {"value": value.strip()})
-        return number
+        return _bounded(number, value.strip())
     if isinstance(value, bool):
         raise PydanticCustomError("sbn_number", "expected a number, got {value}", {"value": value})
     if isinstance(value, int | Decimal):
@@ -43,8 +44,15 @@ def parse_number(value: Any) -> Decimal:
     else:
         kind = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "nothing"
         raise PydanticCustomError("sbn_number", "expected a number, got {kind}", {"kind": kind})
+    return _bounded(number, value)
+
+
+def _bounded(number: Decimal, written: Any) -> Decimal:
     if not number.is_finite():
-        raise PydanticCustomError("sbn_finite", "numbers must be finite, got {value}", {"value": value})
+        raise PydanticCustomError("sbn_finite", "numbers must be finite, got {value}", {"value": written})
+    if number.copy_abs() > MAX_NUMBER:  # copy_abs needs no context, so 1e999999999 cannot overflow
+        message = "numbers must be at most 1e12 in size, got {value}"
+        raise PydanticCustomError("sbn_too_large", message, {"value": written})
     return number
 
 
@@ -56,7 +64,10 @@ def _deadline(value: Any) -> Decimal | date:
             return date.fromisoformat(value.strip())
         except ValueError:
             raise PydanticCustomError("sbn_date", "invalid date {value}", {"value": repr(value.strip())}) from None
-    return parse_number(value)
+    number = parse_number(value)
+    if number < 0:
+        raise PydanticCustomError("sbn_negative", "must be at least 0, got {value}", {"value": str(value)})
+    return number
 
 
 def _linear(value: Any) -> Any:

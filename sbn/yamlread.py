@@ -161,9 +161,21 @@ def node_position(node: Node) -> tuple[int, int]:
 
 def parse(source: Source) -> tuple[Any, Node | None]:
     """Read a document into plain data (dict/list/str/None) and its node tree."""
+    data, node, problems = parse_leniently(source)
+    if problems:
+        raise InputError(problems)
+    return data, node
+
+
+def parse_leniently(source: Source) -> tuple[Any, Node | None, list[Diagnostic]]:
+    """Like ``parse``, but duplicate keys and bad merges come back beside the data built around them.
+
+    The first of duplicate keys is kept, so the rest of the file can still be checked. A document
+    that cannot be built (bad syntax, an alias bomb, a recursive alias, a refused tag) still raises.
+    """
     node = compose(source)
     if node is None:
-        return None, None
+        return None, None, []
     # Without an anchor nothing can be shared, so the tree is as large as the text.
     shared = "&" in source.text
     if shared:
@@ -175,9 +187,9 @@ def parse(source: Source) -> tuple[Any, Node | None]:
         data = builder.build(node)
     finally:
         sys.setrecursionlimit(limit)
-    if builder.errors:
+    if builder.refused_tag:
         raise InputError(builder.errors)
-    return data, node
+    return data, node, builder.errors
 
 
 def _check_expansion(source: Source, root: Node) -> None:
@@ -229,6 +241,7 @@ class _Builder:
     def __init__(self, source: Source, memoize: bool = True) -> None:
         self.source = source
         self.errors: list[Diagnostic] = []
+        self.refused_tag = False
         self.memo: dict[int, Any] | None = {} if memoize else None
 
     def error(self, node: Node, message: str) -> None:
@@ -250,6 +263,7 @@ class _Builder:
                 value = self.build_mapping(node)  # type: ignore[arg-type]
         elif node.tag not in ALLOWED_TAGS:
             self.error(node, f"tag {node.tag!r} is not allowed: sbn reads YAML safely, as plain data")
+            self.refused_tag = True
             value = None
         elif isinstance(node, ScalarNode):
             if node.tag == "tag:yaml.org,2002:null" or (node.tag == IMPLICIT and not node.style and node.value in NULLS):

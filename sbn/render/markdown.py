@@ -57,7 +57,7 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
                 row.append(
                     "**none: single point of failure**"
                     if b is None
-                    else f"{b.module} ({b.partner}) {_signed_money(b.cost_delta)} {currency}, {b.finish_delta:+d} {unit}"
+                    else f"{b.module} ({b.partner}) {_signed_money(b.cost_delta)} {currency}, {_days(b.finish_delta, unit)}"
                 )
             lines.append("| " + " | ".join(_cell(cell) for cell in row) + " |")
         lines.append("")
@@ -113,3 +113,7 @@ def _gantt(plan: Plan) -> list[str]:
                 lines.append(f"    {name} :t{index}, {a.start}, {a.finish}")
     lines += ["```", ""]
     return lines
+
+
+def _days(delta: int, unit: str) -> str:
+    return f"{delta:+d} {unit}{'' if abs(delta) == 1 else 's'}"

@@ -44,8 +44,6 @@ def _plan(network: Network, plan: Plan, explain: bool) -> Group:
         table.add_column("Step / capability", overflow="fold", min_width=12)
         table.add_column("Module / partner", overflow="fold", min_width=16)
         table.add_column(unit.capitalize() + "s", justify="right", no_wrap=True)
-        if request.start is not None:
-            table.add_column("Dates", no_wrap=True)
         table.add_column(currency, justify="right", no_wrap=True)
         table.add_column("Handoff", overflow="fold")
         if plan.changes is not None:
@@ -57,9 +55,11 @@ def _plan(network: Network, plan: Plan, explain: bool) -> Group:
             step.append(f"\n{a.capability}", style="dim")
             module = Text(a.module)
             module.append(f"\n{a.partner}", style="dim")
-            row: list = [step, module, f"{a.start}-{a.finish}"]  # type: ignore[type-arg]
+            when = Text(f"{a.start}-{a.finish}")
             if request.start is not None:
-                row.append(f"{day(request.start, a.start)}..{day(request.start, a.finish)[5:]}")
+                # Dates beside the offsets, month-day; the year is in the totals line.
+                when.append(f"\n{day(request.start, a.start)[5:]}..{day(request.start, a.finish)[5:]}", style="dim")
+            row: list = [step, module, when]  # type: ignore[type-arg]
             handoff = "\n".join(f"{h.interface or 'anything'} <- {h.source}" for h in a.handoffs) or "-"
             row += [money(a.cost), handoff]
             if plan.changes is not None:
@@ -75,7 +75,7 @@ def _plan(network: Network, plan: Plan, explain: bool) -> Group:
                     row.append(Text("NONE", style="bold red"))
                 else:
                     sign = "+" if b.cost_delta >= 0 else "-"
-                    row.append(f"{b.module} ({b.partner})\n{sign}{money(abs(b.cost_delta))}, {b.finish_delta:+d} {unit}s")
+                    row.append(f"{b.module}\n({b.partner})\n{sign}{money(abs(b.cost_delta))}, {_days(b.finish_delta, unit)}")
             table.add_row(*row)
         parts.append(table)
         parts.append(_totals(network, plan))
@@ -113,3 +113,7 @@ def _totals(network: Network, plan: Plan) -> Text:
     if plan.changes is not None:
         text.append(f"; {plan.changes} step{'s' if plan.changes != 1 else ''} changed")
     return text
+
+
+def _days(delta: int, unit: str) -> str:
+    return f"{delta:+d} {unit}{'' if abs(delta) == 1 else 's'}"
