@@ -62,14 +62,14 @@ def run_validate(paths: Sequence[str], output_format: str) -> int:
     else:
         print_diagnostics(diagnostics, output_format)
         if errors:
-            sys.stderr.write(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}\n")
+            sys.stderr.write(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}\n")
         else:
             for network in summaries:
                 name = network.info.name or "(unnamed network)"
                 sys.stdout.write(
                     f"{name}: valid: {_count(len(network.files), 'file')}, {_count(len(network.partners), 'partner')}, "
                     f"{_count(len(network.modules), 'module')}, {_count(len(network.requests), 'request')}"
-                    + (f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else "")
+                    + (f", {_count(len(network.warnings), 'warning')}" if network.warnings else "")
                     + "\n"
                 )
     return 2 if errors else 0
