@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
-from pathlib import Path
 from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -26,21 +26,21 @@ app = typer.Typer(
 )
 
 
-class PlanFormat(str, Enum):
+class PlanFormat(StrEnum):
     table = "table"
     json = "json"
     yaml = "yaml"
     markdown = "markdown"
 
 
-class CheckFormat(str, Enum):
+class CheckFormat(StrEnum):
     auto = "auto"
     text = "text"
     json = "json"
     github = "github"
 
 
-class ListFormat(str, Enum):
+class ListFormat(StrEnum):
     table = "table"
     json = "json"
 
@@ -69,24 +69,50 @@ def _root(
 
 @app.command()
 def plan(
-    files: Annotated[list[str], typer.Argument(help="Request files (YAML); '-' reads standard input.", show_default=False, metavar="FILE")],
+    files: Annotated[
+        list[str],
+        typer.Argument(help="Request files (YAML); '-' reads standard input.", show_default=False, metavar="FILE"),
+    ],
     network: Annotated[
-        list[str] | None, typer.Option("--network", "-n", help="Network file or directory (repeatable).", show_default=False, metavar="PATH")
+        list[str] | None,
+        typer.Option(
+            "--network", "-n", help="Network file or directory (repeatable).", show_default=False, metavar="PATH"
+        ),
     ] = None,
     request: Annotated[
-        list[str] | None, typer.Option("--request", "-r", help="Plan only this request id (repeatable).", show_default=False, metavar="ID")
+        list[str] | None,
+        typer.Option(
+            "--request", "-r", help="Plan only this request id (repeatable).", show_default=False, metavar="ID"
+        ),
     ] = None,
     output_format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.table,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the result to FILE, atomically.", metavar="FILE")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the result to FILE, atomically.", metavar="FILE")
+    ] = None,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.01, metavar="SECONDS", help="Seconds of search per request before the best plan so far is taken.")
+        float,
+        typer.Option(
+            "--time-limit",
+            min=0.01,
+            metavar="SECONDS",
+            help="Seconds of search per request before the best plan so far is taken.",
+        ),
     ] = 10.0,
-    explain: Annotated[bool, typer.Option("--explain", help="List every rejected candidate by name with its reason.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="List every rejected candidate by name with its reason.")
+    ] = False,
     without: Annotated[
-        list[str] | None, typer.Option("--without", metavar="PARTNER", help="Plan as if this partner had left the network (repeatable).")
+        list[str] | None,
+        typer.Option("--without", metavar="PARTNER", help="Plan as if this partner had left the network (repeatable)."),
     ] = None,
     previous: Annotated[
-        Path | None, typer.Option("--from", metavar="PREVIOUS.json", help="Re-plan with minimal change from an earlier JSON plan.", show_default=False)
+        Path | None,
+        typer.Option(
+            "--from",
+            metavar="PREVIOUS.json",
+            help="Re-plan with minimal change from an earlier JSON plan.",
+            show_default=False,
+        ),
     ] = None,
     backups: Annotated[
         bool, typer.Option("--backups", help="Name, per step, the best module of another partner that could take over.")
@@ -112,7 +138,9 @@ def plan(
 
 @app.command()
 def validate(
-    paths: Annotated[list[str], typer.Argument(help="Files or directories to check.", show_default=False, metavar="PATH")],
+    paths: Annotated[
+        list[str], typer.Argument(help="Files or directories to check.", show_default=False, metavar="PATH")
+    ],
     output_format: Annotated[
         CheckFormat,
         typer.Option("--format", "-f", help="auto is github when GITHUB_ACTIONS=true, else text."),
@@ -129,13 +157,23 @@ def validate(
 
 @app.command()
 def who(
-    capability: Annotated[str, typer.Argument(help="The capability asked for, e.g. assembly.", show_default=False, metavar="CAPABILITY")],
+    capability: Annotated[
+        str, typer.Argument(help="The capability asked for, e.g. assembly.", show_default=False, metavar="CAPABILITY")
+    ],
     network: Annotated[
-        list[str] | None, typer.Option("--network", "-n", help="Network file or directory (repeatable).", show_default=False, metavar="PATH")
+        list[str] | None,
+        typer.Option(
+            "--network", "-n", help="Network file or directory (repeatable).", show_default=False, metavar="PATH"
+        ),
     ] = None,
-    region: Annotated[str | None, typer.Option("--region", metavar="R", help="Only modules serving this customer region.")] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", metavar="R", help="Only modules serving this customer region.")
+    ] = None,
     certification: Annotated[
-        list[str] | None, typer.Option("--certification", "-c", metavar="C", help="Only modules holding this certification (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--certification", "-c", metavar="C", help="Only modules holding this certification (repeatable)."
+        ),
     ] = None,
     output_format: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
 ) -> None:

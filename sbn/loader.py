@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import heapq
 import sys
 from collections import defaultdict
-import heapq
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -111,7 +111,9 @@ class _Loader:
         if key in self.stack:
             chain = " -> ".join(display_name(Path(item)) for item in self.stack[self.stack.index(key) :])
             assert include_origin is not None
-            self.problems.append(_Problem(include_origin[0], include_origin[1], f"include cycle: {chain} -> {display_name(path)}"))
+            self.problems.append(
+                _Problem(include_origin[0], include_origin[1], f"include cycle: {chain} -> {display_name(path)}")
+            )
             return
         if key in self.files:
             return
@@ -139,7 +141,9 @@ class _Loader:
             return
         if not isinstance(data, dict):
             self.problems.append(
-                _Problem(source.name, (), "the top level must be a mapping of network, include, partners, modules, requests")
+                _Problem(
+                    source.name, (), "the top level must be a mapping of network, include, partners, modules, requests"
+                )
             )
             return
         loaded.data = data
@@ -177,7 +181,9 @@ class _Loader:
     def check_document(self, name: str, data: dict[str, Any]) -> None:
         for key in data:
             if key not in TOP_LEVEL:
-                self.problems.append(_Problem(name, (key,), unknown_field(key, TOP_LEVEL, "top-level key"), at_key=True))
+                self.problems.append(
+                    _Problem(name, (key,), unknown_field(key, TOP_LEVEL, "top-level key"), at_key=True)
+                )
         shell = {key: value for key, value in data.items() if key in ("network", "include")}
         try:
             document = Document.model_validate(shell)
@@ -316,7 +322,8 @@ def describe(detail: Any, loc: Path_, model: type[BaseModel]) -> tuple[str, bool
         return f"missing required field {loc[-1]!r}", False, loc[:-1]
     if kind == "string_pattern_mismatch":
         return (
-            f"invalid id for {field_name!r}: ids start with a letter or digit and hold only letters, digits, '.', '_' and '-'",
+            f"invalid id for {field_name!r}: ids start with a letter or digit "
+            "and hold only letters, digits, '.', '_' and '-'",
             False,
             loc,
         )
@@ -328,7 +335,9 @@ def describe(detail: Any, loc: Path_, model: type[BaseModel]) -> tuple[str, bool
         return f"{subject} must be a mapping, not {given}", False, loc
     if kind in ("greater_than_equal", "greater_than", "less_than_equal"):
         limit = ctx.get("ge", ctx.get("gt", ctx.get("le")))
-        relation = {"greater_than_equal": "at least", "greater_than": "greater than", "less_than_equal": "at most"}[kind]
+        relation = {"greater_than_equal": "at least", "greater_than": "greater than", "less_than_equal": "at most"}[
+            kind
+        ]
         return f"{field_name!r} must be {relation} {limit}", False, loc
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"{field_name!r} must be a whole number", False, loc
@@ -369,7 +378,12 @@ def _finish(loader: _Loader) -> Network:
             if item_id in target:
                 first = origins[(kind, item_id)]
                 problems.append(
-                    _Problem(origin.file, origin.path + ("id",), f"duplicate {kind} id {item_id!r}: first declared at {{}}", refs=(first,))
+                    _Problem(
+                        origin.file,
+                        (*origin.path, "id"),
+                        f"duplicate {kind} id {item_id!r}: first declared at {{}}",
+                        refs=(first,),
+                    )
                 )
                 continue
             target[item_id] = item  # type: ignore[assignment]
@@ -377,7 +391,11 @@ def _finish(loader: _Loader) -> Network:
     if len(loader.network) > 1:
         first = loader.network[0][1]
         for _, origin in loader.network[1:]:
-            problems.append(_Problem(origin.file, origin.path, "network declared more than once: first at {}", at_key=True, refs=(first,)))
+            problems.append(
+                _Problem(
+                    origin.file, origin.path, "network declared more than once: first at {}", at_key=True, refs=(first,)
+                )
+            )
     info = loader.network[0][0] if loader.network else NetworkInfo()
     by_capability: dict[str, list[Module]] = defaultdict(list)
     for module in modules.values():
@@ -435,18 +453,24 @@ def check_references(
                 unknown_partner(origin, (field_name, index), partner_id)
         if isinstance(request.deadline, date):
             if request.start is None:
-                problems.append(_Problem(origin.file, origin.path + ("deadline",), "a date deadline needs a start date: add 'start'"))
+                problems.append(
+                    _Problem(origin.file, (*origin.path, "deadline"), "a date deadline needs a start date: add 'start'")
+                )
             elif request.deadline < request.start:
                 problems.append(
                     _Problem(
                         origin.file,
-                        origin.path + ("deadline",),
+                        (*origin.path, "deadline"),
                         f"deadline {request.deadline.isoformat()} is before start {request.start.isoformat()}",
                     )
                 )
         if (request.start is not None or isinstance(request.deadline, date)) and info.time_unit != "day":
             problems.append(
-                _Problem(origin.file, origin.path + ("start",), f"dates need time_unit 'day'; the network's is {info.time_unit!r}")
+                _Problem(
+                    origin.file,
+                    (*origin.path, "start"),
+                    f"dates need time_unit 'day'; the network's is {info.time_unit!r}",
+                )
             )
         check_steps(request, origin, declared, problems)
         for index, step in enumerate(request.steps):
@@ -454,7 +478,7 @@ def check_references(
                 warnings.append(
                     _Problem(
                         origin.file,
-                        origin.path + ("steps", index, "capability"),
+                        (*origin.path, "steps", index, "capability"),
                         f"no module offers capability {step.capability!r} (step {step.id!r})",
                         severity="warning",
                     )
@@ -467,25 +491,39 @@ def check_steps(request: Request, origin: Origin, partners: Collection[str], pro
     """Step ids unique, `after` and pins resolvable, and no cycle."""
     seen: dict[str, int] = {}
     for index, step in enumerate(request.steps):
-        path = origin.path + ("steps", index)
+        path = (*origin.path, "steps", index)
         if step.id in seen:
             problems.append(
-                _Problem(origin.file, path + ("id",), f"duplicate step id {step.id!r} in request {request.id!r}: first is step {seen[step.id] + 1}")
+                _Problem(
+                    origin.file,
+                    (*path, "id"),
+                    f"duplicate step id {step.id!r} in request {request.id!r}: first is step {seen[step.id] + 1}",
+                )
             )
         else:
             seen[step.id] = index
         if step.partner is not None and step.partner not in partners:
-            problems.append(_Problem(origin.file, path + ("partner",), unknown_field(step.partner, sorted(partners), "partner")))
+            problems.append(
+                _Problem(origin.file, (*path, "partner"), unknown_field(step.partner, sorted(partners), "partner"))
+            )
     for index, step in enumerate(request.steps):
         for position, before in enumerate(step.after):
             if before not in seen:
                 problems.append(
                     _Problem(
-                        origin.file, origin.path + ("steps", index, "after", position), unknown_field(before, list(seen), "step")
+                        origin.file,
+                        (*origin.path, "steps", index, "after", position),
+                        unknown_field(before, list(seen), "step"),
                     )
                 )
             elif before == step.id:
-                problems.append(_Problem(origin.file, origin.path + ("steps", index, "after", position), f"step {step.id!r} cannot come after itself"))
+                problems.append(
+                    _Problem(
+                        origin.file,
+                        (*origin.path, "steps", index, "after", position),
+                        f"step {step.id!r} cannot come after itself",
+                    )
+                )
     cycle = find_cycle(request)
     if cycle:
         # Named from its first step in file order, and reported there.
@@ -493,7 +531,9 @@ def check_steps(request: Request, origin: Origin, partners: Collection[str], pro
         cycle = cycle[first:] + cycle[:first]
         index = seen[cycle[0]]
         problems.append(
-            _Problem(origin.file, origin.path + ("steps", index, "after"), f"step cycle: {' -> '.join(cycle + [cycle[0]])}")
+            _Problem(
+                origin.file, (*origin.path, "steps", index, "after"), f"step cycle: {' -> '.join([*cycle, cycle[0]])}"
+            )
         )
 
 

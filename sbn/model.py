@@ -32,7 +32,9 @@ def parse_number(value: Any) -> Decimal:
         except InvalidOperation:
             text = value.strip()
             if text.lower() in _NON_FINITE:
-                raise PydanticCustomError("sbn_finite", "numbers must be finite, got {value}", {"value": text}) from None
+                raise PydanticCustomError(
+                    "sbn_finite", "numbers must be finite, got {value}", {"value": text}
+                ) from None
             raise PydanticCustomError("sbn_number", "expected a number, got '{value}'", {"value": text}) from None
         return _bounded(number, value.strip())
     if isinstance(value, bool):
@@ -84,21 +86,27 @@ def _list(value: Any) -> Any:
         return ()
     if isinstance(value, str):
         raise PydanticCustomError(
-            "sbn_list", "expected a list, got the string {quoted}: write [{value}]", {"value": value, "quoted": repr(value)}
+            "sbn_list",
+            "expected a list, got the string {quoted}: write [{value}]",
+            {"value": value, "quoted": repr(value)},
         )
     return value
 
 
 _NUMBER_SCHEMA = {"type": "number"}
 Number = Annotated[Decimal, BeforeValidator(parse_number), WithJsonSchema(_NUMBER_SCHEMA)]
-NonNegative = Annotated[Decimal, Field(ge=0), BeforeValidator(parse_number), WithJsonSchema({"type": "number", "minimum": 0})]
+NonNegative = Annotated[
+    Decimal, Field(ge=0), BeforeValidator(parse_number), WithJsonSchema({"type": "number", "minimum": 0})
+]
 Fraction01 = Annotated[
     Decimal,
     Field(ge=0, le=1),
     BeforeValidator(parse_number),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1}),
 ]
-Positive = Annotated[Decimal, Field(gt=0), BeforeValidator(parse_number), WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]
+Positive = Annotated[
+    Decimal, Field(gt=0), BeforeValidator(parse_number), WithJsonSchema({"type": "number", "exclusiveMinimum": 0})
+]
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Strings = Annotated[tuple[str, ...], BeforeValidator(_list)]
 Ids = Annotated[tuple[Id, ...], BeforeValidator(_list)]
@@ -152,7 +160,9 @@ class NetworkInfo(_Frozen):
 class Interests(_Frozen):
     """What a partner needs from any plan it takes part in."""
 
-    min_order_value: NonNegative | None = Field(None, description="The partner takes no assignment whose cost is below this.")
+    min_order_value: NonNegative | None = Field(
+        None, description="The partner takes no assignment whose cost is below this."
+    )
     avoid: Ids = Field((), description="Partner ids this partner is never in the same request's plan with.")
 
 
@@ -165,7 +175,8 @@ class Partner(_Frozen):
     certifications: Strings = Field((), description="Certifications held by every module of the partner.")
     reputation: Fraction01 = Field(Decimal("0.5"), description="Reputation from 0 to 1.")
     capacity: NonNegative | None = Field(
-        None, description="Work units per planning run, shared by all its modules (see module usage); absent = unlimited."
+        None,
+        description="Work units per planning run, shared by all its modules (see module usage); absent = unlimited.",
     )
     interests: Interests = Field(Interests(), description="What the partner needs from a plan.")
 
@@ -186,15 +197,20 @@ class Module(_Frozen):
     inputs: Strings = Field((), description="Interfaces it accepts from upstream steps; empty = accepts anything.")
     outputs: Strings = Field((), description="Interfaces it hands downstream.")
     cost: LinearField = Field(
-        Linear(), description="Cost: a number, or {fixed, per_unit}; cost(q) = fixed + per_unit × q, rounded half-up to the cent."
+        Linear(),
+        description=(
+            "Cost: a number, or {fixed, per_unit}; cost(q) = fixed + per_unit × q, rounded half-up to the cent."
+        ),
     )
     lead_time: LinearField = Field(
         Linear(), description="Lead time: a number, or {fixed, per_unit}; duration(q) = ceil(fixed + per_unit × q)."
     )
-    capacity: NonNegative | None = Field(None, description="Maximum quantity handled per planning run; absent = unlimited.")
+    capacity: NonNegative | None = Field(
+        None, description="Maximum quantity handled per planning run; absent = unlimited."
+    )
     usage: NonNegative = Field(Decimal(1), description="Partner capacity used per unit of quantity.")
     regions: Strings | None = Field(
-        None, description="Customer regions served; default [partner.region]; \"*\" means everywhere."
+        None, description='Customer regions served; default [partner.region]; "*" means everywhere.'
     )
     certifications: Strings = Field((), description="Certifications held in addition to the partner's.")
 
@@ -240,11 +256,14 @@ class Request(_Frozen):
     region: str | None = Field(None, description="Customer region; absent = no region filter.")
     quantity: Positive = Field(Decimal(1), description="Quantity of every step unless the step overrides it.")
     start: date | None = Field(None, description="Calendar date of time 0; plans then show dates beside offsets.")
-    deadline: Annotated[
-        Decimal | date,
-        BeforeValidator(_deadline),
-        WithJsonSchema({"oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "format": "date"}]}),
-    ] | None = Field(None, description="Latest finish, in time units from start 0, or a date when start is given.")
+    deadline: (
+        Annotated[
+            Decimal | date,
+            BeforeValidator(_deadline),
+            WithJsonSchema({"oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "format": "date"}]}),
+        ]
+        | None
+    ) = Field(None, description="Latest finish, in time units from start 0, or a date when start is given.")
     budget: NonNegative | None = Field(None, description="Total cost must not exceed it.")
     certifications: Strings = Field((), description="Certifications every module used must hold.")
     min_reputation: Fraction01 | None = Field(None, description="Only partners with at least this reputation.")
@@ -280,7 +299,9 @@ class Document(_Frozen):
     )
 
     network: NetworkInfo | None = Field(None, description="The network: at most one across all files.")
-    include: Strings = Field((), description="Paths relative to this file; a directory means every *.yaml/*.yml below it.")
+    include: Strings = Field(
+        (), description="Paths relative to this file; a directory means every *.yaml/*.yml below it."
+    )
     partners: tuple[Partner, ...] | None = Field(None, description="Partners of the network.")
     modules: tuple[Module, ...] | None = Field(None, description="Modules offered by the partners.")
     requests: tuple[Request, ...] | None = Field(None, description="Customer requests to plan.")

@@ -123,9 +123,11 @@ def compose(source: Source) -> Node | None:
         raise InputError([_marked_error(source, exc)]) from None
     except yaml.reader.ReaderError as exc:
         line, column = _line_column(source.text, exc.position)
-        message = f"unacceptable character #x{exc.character:04x}: {exc.reason}" if isinstance(
-            exc.character, int
-        ) else f"unacceptable character: {exc.reason}"
+        message = (
+            f"unacceptable character #x{exc.character:04x}: {exc.reason}"
+            if isinstance(exc.character, int)
+            else f"unacceptable character: {exc.reason}"
+        )
         raise InputError([Diagnostic(source.name, line, column, message)]) from None
     except yaml.YAMLError as exc:  # pragma: no cover - libyaml reports all errors marked
         raise InputError([Diagnostic(source.name, 1, 1, f"YAML error: {exc}")]) from None
@@ -266,7 +268,9 @@ class _Builder:
             self.refused_tag = True
             value = None
         elif isinstance(node, ScalarNode):
-            if node.tag == "tag:yaml.org,2002:null" or (node.tag == IMPLICIT and not node.style and node.value in NULLS):
+            if node.tag == "tag:yaml.org,2002:null" or (
+                node.tag == IMPLICIT and not node.style and node.value in NULLS
+            ):
                 value = None
             else:
                 value = node.value
@@ -355,8 +359,5 @@ def locate(root: Node | None, path: tuple[str | int, ...], at_key: bool = False)
     steps = list(walk(root, path))
     for index, (key_node, value_node) in enumerate(steps):
         is_last = index == len(path) - 1
-        if is_last and at_key and key_node is not None:
-            position = node_position(key_node)
-        else:
-            position = node_position(value_node)
+        position = node_position(key_node) if is_last and at_key and key_node is not None else node_position(value_node)
     return position

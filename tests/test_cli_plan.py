@@ -100,7 +100,7 @@ def test_bad_input_leaves_existing_output_untouched(tmp_path: Path) -> None:
     target.write_text("previous")
     bad = tmp_path / "bad.yaml"
     bad.write_text("requests:\n  - id: r\n    steps: []\n")
-    code, out, err = invoke("plan", str(bad), "--output", str(target))
+    code, _out, err = invoke("plan", str(bad), "--output", str(target))
     assert code == 2
     assert target.read_text() == "previous"
     assert "bad.yaml:3:12: error: 'steps' must not be empty" in err
@@ -150,8 +150,8 @@ def test_stdin_is_read_with_dash(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("args", [["--help"], ["validate", "examples"]])
 def test_help_and_validate_do_not_import_the_solver(args: list[str]) -> None:
     code = (
-        "import sys; from sbn.cli import main; code = main(%r); "
-        "assert 'highspy' not in sys.modules, 'solver imported'; sys.exit(code)" % (args,)
+        f"import sys; from sbn.cli import main; code = main({args!r}); "
+        "assert 'highspy' not in sys.modules, 'solver imported'; sys.exit(code)"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr

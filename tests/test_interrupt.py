@@ -24,7 +24,9 @@ def hard_request(path: Path, agents: int = 12, jobs: int = 120, seed: int = 7) -
     lines.append("modules:")
     for i in range(agents):
         for j in range(jobs):
-            lines.append(f"  - {{id: m{i}-{j}, partner: a{i}, capability: job-{j}, cost: {cost[i][j]}, usage: {usage[i][j]}}}")
+            lines.append(
+                f"  - {{id: m{i}-{j}, partner: a{i}, capability: job-{j}, cost: {cost[i][j]}, usage: {usage[i][j]}}}"
+            )
     lines += ["requests:", "  - id: gap", "    optimize: [cost]", "    steps:"]
     lines += [f"      - {{id: job-{j}, capability: job-{j}}}" for j in range(jobs)]
     path.write_text("\n".join(lines) + "\n")

@@ -90,7 +90,9 @@ def render(network: Network, plans: list, output_format: str, explain: bool, to_
         render_table(Console(highlight=False), network, plans, explain)
         return None
     buffer = StringIO()
-    render_table(Console(file=buffer, highlight=False, no_color=True, width=160, force_terminal=False), network, plans, explain)
+    render_table(
+        Console(file=buffer, highlight=False, no_color=True, width=160, force_terminal=False), network, plans, explain
+    )
     return buffer.getvalue()
 
 
@@ -122,13 +124,19 @@ def read_previous(path: Path) -> dict[str, dict[str, str]]:
     except json.JSONDecodeError as exc:
         raise InputError([Diagnostic(name, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")]) from None
     if not isinstance(data, dict) or data.get("schema") != "sbn.plan/v1" or not isinstance(data.get("plans"), list):
-        raise InputError([Diagnostic(name, 1, 1, "not an sbn plan: expected a JSON object with schema 'sbn.plan/v1' and plans")])
+        raise InputError(
+            [Diagnostic(name, 1, 1, "not an sbn plan: expected a JSON object with schema 'sbn.plan/v1' and plans")]
+        )
     previous: dict[str, dict[str, str]] = {}
     for plan in data["plans"]:
         if not isinstance(plan, dict) or not isinstance(plan.get("request"), str):
             continue
         steps = previous.setdefault(plan["request"], {})
         for assignment in plan.get("assignments") or []:
-            if isinstance(assignment, dict) and isinstance(assignment.get("step"), str) and isinstance(assignment.get("module"), str):
+            if (
+                isinstance(assignment, dict)
+                and isinstance(assignment.get("step"), str)
+                and isinstance(assignment.get("module"), str)
+            ):
                 steps[assignment["step"]] = assignment["module"]
     return previous

@@ -22,7 +22,9 @@ def _linear(value: Linear, unit: str = "") -> str:
     return " + ".join(parts)
 
 
-def run_who(capability: str, networks: Sequence[str], region: str | None, certifications: Sequence[str], output_format: str) -> int:
+def run_who(
+    capability: str, networks: Sequence[str], region: str | None, certifications: Sequence[str], output_format: str
+) -> int:
     if not networks:
         raise UsageError("no network given: pass --network PATH (a file or directory)")
     network = load_network(networks)

@@ -64,9 +64,7 @@ def _plan(plan: Plan, explain: bool) -> dict[str, Any]:
                 "capability": entry.step.capability,
                 "offered": entry.offered,
                 "fit": len(entry.candidates),
-                "rejected": [
-                    {"module": r.module, "partner": r.partner, "reason": r.detail} for r in entry.rejected
-                ],
+                "rejected": [{"module": r.module, "partner": r.partner, "reason": r.detail} for r in entry.rejected],
             }
             for entry in plan.steps
         ]

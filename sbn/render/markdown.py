@@ -43,7 +43,9 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
         if plan.backups:
             header.append("Backup")
         lines.append("| " + " | ".join(header) + " |")
-        lines.append("|" + "|".join("---:" if h.startswith(("Start", "Finish", "Cost")) else "---" for h in header) + "|")
+        lines.append(
+            "|" + "|".join("---:" if h.startswith(("Start", "Finish", "Cost")) else "---" for h in header) + "|"
+        )
         for a in plan.assignments:
             start, finish = str(a.start), str(a.finish)
             if request.start is not None:
@@ -57,7 +59,8 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
                 row.append(
                     "**none: single point of failure**"
                     if b is None
-                    else f"{b.module} ({b.partner}) {_signed_money(b.cost_delta)} {currency}, {_days(b.finish_delta, unit)}"
+                    else f"{b.module} ({b.partner}) {_signed_money(b.cost_delta)} {currency}, "
+                    f"{_days(b.finish_delta, unit)}"
                 )
             lines.append("| " + " | ".join(_cell(cell) for cell in row) + " |")
         lines.append("")

@@ -75,7 +75,9 @@ def _plan(network: Network, plan: Plan, explain: bool) -> Group:
                     row.append(Text("NONE", style="bold red"))
                 else:
                     sign = "+" if b.cost_delta >= 0 else "-"
-                    row.append(f"{b.module}\n({b.partner})\n{sign}{money(abs(b.cost_delta))}, {_days(b.finish_delta, unit)}")
+                    row.append(
+                        f"{b.module}\n({b.partner})\n{sign}{money(abs(b.cost_delta))}, {_days(b.finish_delta, unit)}"
+                    )
             table.add_row(*row)
         parts.append(table)
         parts.append(_totals(network, plan))
