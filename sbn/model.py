@@ -36,6 +36,8 @@ def parse_number(value: Any) -> Decimal:
                     "sbn_finite", "numbers must be finite, got {value}", {"value": text}
                 ) from None
             raise PydanticCustomError("sbn_number", "expected a number, got '{value}'", {"value": text}) from None
+        if number.is_finite() and number.adjusted() < 12:  # the common case, checked cheaply
+            return number
         return _bounded(number, value.strip())
     if isinstance(value, bool):
         raise PydanticCustomError("sbn_number", "expected a number, got {value}", {"value": value})

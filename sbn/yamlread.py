@@ -14,6 +14,7 @@ are parsed by the models, which know which fields hold them.
 
 from __future__ import annotations
 
+import operator
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,11 +46,9 @@ except ImportError:  # pragma: no cover - exercised only without libyaml
 
     HAS_LIBYAML = False
 
-IMPLICIT = "?"
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 ALLOWED_TAGS = frozenset(
     {
-        IMPLICIT,
         "!",
         "tag:yaml.org,2002:str",
         "tag:yaml.org,2002:int",
@@ -73,8 +72,15 @@ class _Composer(_Parser, BaseResolver):  # type: ignore[misc, valid-type]
         _Parser.__init__(self, stream)
         BaseResolver.__init__(self)
 
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        return IMPLICIT
+    # libyaml calls these three back for every node; builtins cost a fraction of Python methods.
+    # An implicit (untagged) node gets a slice as its tag; explicit tags stay strings.
+    resolve = staticmethod(slice)
+    descend_resolver = staticmethod(operator.is_)
+    ascend_resolver = staticmethod(tuple)
+
+
+def _implicit(node: Node) -> bool:
+    return type(node.tag) is slice
 
 
 @dataclass(frozen=True)
@@ -255,7 +261,7 @@ class _Builder:
         if memo is not None and id(node) in memo:
             return memo[id(node)]
         cls = type(node)
-        if node.tag is IMPLICIT or node.tag == IMPLICIT:
+        if _implicit(node):
             # The common case first: untagged scalars, lists and mappings.
             if cls is ScalarNode:
                 value: Any = None if (not node.style and node.value in NULLS) else node.value
@@ -268,9 +274,7 @@ class _Builder:
             self.refused_tag = True
             value = None
         elif isinstance(node, ScalarNode):
-            if node.tag == "tag:yaml.org,2002:null" or (
-                node.tag == IMPLICIT and not node.style and node.value in NULLS
-            ):
+            if node.tag == "tag:yaml.org,2002:null":
                 value = None
             else:
                 value = node.value
@@ -291,7 +295,7 @@ class _Builder:
                 self.error(key_node, "a mapping key must be a plain string, not a list or mapping")
                 continue
             key = key_node.value
-            if key == MERGE_KEY and not key_node.style and key_node.tag == IMPLICIT:
+            if key == MERGE_KEY and not key_node.style and _implicit(key_node):
                 for source in reversed(self.merge_sources(value_node)):
                     merged.update(source)
                 continue

@@ -1,12 +1,13 @@
 """Build small networks in Python, write them as YAML and plan them, the way a user would.
 
-Numbers given as ``Decimal`` or ``str`` are written exactly as their text (``0.1`` stays ``0.1``);
-every string field is quoted, so ``NO`` stays a region and ``0012`` an id.
+Numbers given as ``Number`` or ``Decimal`` are written exactly as their text (``0.1`` stays ``0.1``);
+strings YAML would read as something else are quoted, so ``NO`` stays a region and ``0012`` an id.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,11 +31,15 @@ class _Dumper(yaml.SafeDumper):
     pass
 
 
-_Dumper.add_representer(Number, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", str(value)))
-_Dumper.add_representer(Decimal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", str(value)))
-_Dumper.add_representer(
-    float, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", repr(value))
-)
+def _plain_number(dumper: yaml.SafeDumper, value: object) -> yaml.ScalarNode:
+    """A plain scalar with the tag YAML would resolve it to, so no explicit `!!float` is written."""
+    text = repr(value) if isinstance(value, float) else str(value)
+    tag = "int" if re.fullmatch(r"[-+]?[0-9]+", text) else "float"
+    return dumper.represent_scalar(f"tag:yaml.org,2002:{tag}", text)
+
+
+for _kind in (Number, Decimal, float):
+    _Dumper.add_representer(_kind, _plain_number)
 
 
 def partner(partner_id: str, **fields: Any) -> dict[str, Any]:
