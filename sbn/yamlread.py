@@ -274,10 +274,7 @@ class _Builder:
             self.refused_tag = True
             value = None
         elif isinstance(node, ScalarNode):
-            if node.tag == "tag:yaml.org,2002:null":
-                value = None
-            else:
-                value = node.value
+            value = None if node.tag == "tag:yaml.org,2002:null" else node.value
         elif isinstance(node, SequenceNode):
             value = [self.build(child) for child in node.value]
         else:
