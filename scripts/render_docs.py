@@ -7,7 +7,10 @@ Run from anywhere with the Python that has sbn installed:  python scripts/render
 Options after CMD: `@@runsh CMD ||| show=DISPLAY ||| head=N ||| stdout@@`
 """
 
-import os, re, subprocess, sys
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,7 +41,7 @@ def render(text):
             continue
         kind, spec = m.groups()
         parts = [s.strip() for s in spec.split("|||")]
-        cmd, opts = parts[0], dict((p.split("=", 1) + [""])[:2] for p in parts[1:])
+        cmd, opts = parts[0], dict(([*p.split("=", 1), ""])[:2] for p in parts[1:])
         result, code = run(cmd, "stdout" in opts)
         if "head" in opts:
             lines = result.rstrip("\n").split("\n")
