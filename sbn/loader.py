@@ -638,9 +638,9 @@ def load_units(paths: Sequence[str]) -> list[Network | InputError]:
     elif loose:
         network_units.append(loose)
     results: list[Network | InputError] = []
-    for unit in network_units:
+    for unit_keys in network_units:
         fresh = _Loader()
-        for key in unit:
+        for key in unit_keys:
             if key == STDIN:
                 loaded = loader.files[key]
                 fresh.load_source(loaded.source, STDIN, Path.cwd())

@@ -120,7 +120,7 @@ def _explain_infeasible(network: Network, request: Request, usage: Usage, option
     return explain_conflict(network, model, options.time_limit)
 
 
-def _objectives(model: PlanModel, criteria: list[str], previous: dict[str, str] | None) -> list[Objective]:
+def _objectives(model: PlanModel, criteria: Sequence[str], previous: dict[str, str] | None) -> list[Objective]:
     stages: list[tuple[Objective, int]] = []
     if previous is not None:
         stages.append(change_objective(model, previous))

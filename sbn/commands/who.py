@@ -82,13 +82,13 @@ def run_who(
     table.add_column(f"Cost ({network.info.currency})", justify="right", overflow="fold")
     table.add_column(f"Lead time ({network.info.time_unit}s)", justify="right", overflow="fold")
     table.add_column("Capacity", justify="right", overflow="fold")
-    for module, partner, regions, held in rows:
+    for module, partner, regions, certified in rows:
         who = Text(module.id)
         who.append(f"\n{partner.id}", style="dim")
         table.add_row(
             who,
             ", ".join(regions) or "-",
-            ", ".join(held) or "-",
+            ", ".join(certified) or "-",
             number(partner.reputation),
             _linear(module.cost),
             _linear(module.lead_time),
