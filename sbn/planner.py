@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -274,6 +275,13 @@ def explain_conflict(network: Network, model: PlanModel, time_limit: float) -> l
         trial = [g for g in needed if g != group]
         if not feasible(trial):
             needed = trial
+    # Every rule left is needed, yet a smaller conflict may lie elsewhere (a deadline no plan
+    # meets, behind a capacity and max_partners clash): report the smallest.
+    for size in range(1, len(needed)):
+        smaller = next((list(c) for c in itertools.combinations(present, size) if not feasible(list(c))), None)
+        if smaller is not None:
+            needed = smaller
+            break
     if not needed:
         return ["the steps' candidates cannot be combined into a plan"]
     reasons = []

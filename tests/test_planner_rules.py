@@ -6,6 +6,7 @@ tests pin what users see, never how the planner gets there.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -26,21 +27,29 @@ from planning_helpers import (
     step,
 )
 
+from sbn.cli import main
+
 P = [partner("p1"), partner("p2"), partner("p3")]
 
 
-def solve_one(tmp_path: Path, modules: list[dict[str, Any]], req: dict[str, Any], partners: list[dict[str, Any]] = P) -> dict[str, Any]:
+def solve_one(
+    tmp_path: Path, modules: list[dict[str, Any]], req: dict[str, Any], partners: list[dict[str, Any]] = P
+) -> dict[str, Any]:
     """The plan of a single request, in `sbn.plan/v1` shape."""
     return only_plan(plan_dict(tmp_path, Doc(partners=partners, modules=modules, requests=[req])))
 
 
-def picked(tmp_path: Path, modules: list[dict[str, Any]], req: dict[str, Any], partners: list[dict[str, Any]] = P) -> dict[str, str]:
+def picked(
+    tmp_path: Path, modules: list[dict[str, Any]], req: dict[str, Any], partners: list[dict[str, Any]] = P
+) -> dict[str, str]:
     entry = solve_one(tmp_path, modules, req, partners)
     assert entry["status"] == "optimal", entry["reasons"]
     return modules_of(entry)
 
 
-def infeasible(tmp_path: Path, modules: list[dict[str, Any]], req: dict[str, Any], partners: list[dict[str, Any]] = P) -> list[str]:
+def infeasible(
+    tmp_path: Path, modules: list[dict[str, Any]], req: dict[str, Any], partners: list[dict[str, Any]] = P
+) -> list[str]:
     entry = solve_one(tmp_path, modules, req, partners)
     assert entry["status"] == "infeasible"
     assert entry["assignments"] == []
@@ -109,16 +118,14 @@ def test_region_is_a_string_exactly_as_written(tmp_path: Path) -> None:
     path = tmp_path / "norway.yaml"
     path.write_text(
         "partners: [{id: p1, region: NO}, {id: p2, region: 'no'}]\n"
-        "modules:\n  - {id: m1, partner: p1, capability: ship, cost: 5}\n  - {id: m2, partner: p2, capability: ship, cost: 1}\n"
+        "modules:\n"
+        "  - {id: m1, partner: p1, capability: ship, cost: 5}\n"
+        "  - {id: m2, partner: p2, capability: ship, cost: 1}\n"
         "requests: [{id: r, region: NO, steps: [{id: ship, capability: ship}]}]\n",
         encoding="utf-8",
     )
-    from sbn.cli import main
-
     out = tmp_path / "out.json"
     assert main(["plan", str(path), "--format", "json", "--output", str(out)]) == 0
-    import json
-
     assert modules_of(only_plan(json.loads(out.read_text()))) == {"ship": "m1"}
 
 
@@ -193,7 +200,9 @@ def test_min_reputation_is_inclusive_and_default_reputation_is_half(tmp_path: Pa
 
 def test_min_reputation_counted_in_the_reasons(tmp_path: Path) -> None:
     partners = [partner("low", reputation=0.4)]
-    reasons = infeasible(tmp_path, [module("m", "low", "build")], request("r", step("build"), min_reputation=0.8), partners)
+    reasons = infeasible(
+        tmp_path, [module("m", "low", "build")], request("r", step("build"), min_reputation=0.8), partners
+    )
     assert reasons == ["step build (build): 0 of 1 modules fit: 1 below reputation 0.8"]
 
 
@@ -239,21 +248,30 @@ def test_pin_counted_in_the_reasons(tmp_path: Path) -> None:
 
 def test_min_order_value_binds_small_orders_go_elsewhere(tmp_path: Path) -> None:
     partners = [partner("big", interests={"min_order_value": 100}), partner("small")]
-    modules = [module("big-m", "big", "build", cost={"per_unit": 10}), module("small-m", "small", "build", cost={"per_unit": 12})]
+    modules = [
+        module("big-m", "big", "build", cost={"per_unit": 10}),
+        module("small-m", "small", "build", cost={"per_unit": 12}),
+    ]
     # 5 × 10 = 50 is below big's minimum of 100.
     assert picked(tmp_path, modules, request("r", step("build"), quantity=5), partners) == {"build": "small-m"}
 
 
 def test_min_order_value_met_exactly_does_not_bind(tmp_path: Path) -> None:
     partners = [partner("big", interests={"min_order_value": 100}), partner("small")]
-    modules = [module("big-m", "big", "build", cost={"per_unit": 10}), module("small-m", "small", "build", cost={"per_unit": 12})]
+    modules = [
+        module("big-m", "big", "build", cost={"per_unit": 10}),
+        module("small-m", "small", "build", cost={"per_unit": 12}),
+    ]
     # 10 × 10 = 100: at least the minimum.
     assert picked(tmp_path, modules, request("r", step("build"), quantity=10), partners) == {"build": "big-m"}
 
 
 def test_min_order_value_uses_the_steps_own_quantity(tmp_path: Path) -> None:
     partners = [partner("big", interests={"min_order_value": 100}), partner("small")]
-    modules = [module("big-m", "big", "build", cost={"per_unit": 10}), module("small-m", "small", "build", cost={"per_unit": 12})]
+    modules = [
+        module("big-m", "big", "build", cost={"per_unit": 10}),
+        module("small-m", "small", "build", cost={"per_unit": 12}),
+    ]
     req = request("r", step("build", quantity=20), quantity=1)
     assert picked(tmp_path, modules, req, partners) == {"build": "big-m"}
 
@@ -404,7 +422,11 @@ def test_budget_met_exactly_does_not_bind(tmp_path: Path) -> None:
 
 
 def test_budget_too_small_is_explained_with_the_cheapest_plan(tmp_path: Path) -> None:
-    modules = [module("a", "p1", "build", cost=1000), module("b", "p2", "ship", cost=250), module("c", "p3", "ship", cost=300)]
+    modules = [
+        module("a", "p1", "build", cost=1000),
+        module("b", "p2", "ship", cost=250),
+        module("c", "p3", "ship", cost=300),
+    ]
     req = request("r", step("build"), step("ship"), budget=1000)
     reasons = infeasible(tmp_path, modules, req)
     assert len(reasons) == 1
@@ -419,6 +441,19 @@ def test_budget_conflicting_with_the_deadline_names_both_quantified(tmp_path: Pa
     assert any("budget" in r and "deadline" in r and "cannot all be met" in r for r in reasons), reasons
     assert any(r.startswith("budget:") and "costs 800.00" in r and "budget is 700.00" in r for r in reasons), reasons
     assert any(r.startswith("deadline:") and "is day 9; deadline is day 5" in r for r in reasons), reasons
+
+
+def test_the_smallest_conflict_is_reported_when_there_are_several(tmp_path: Path) -> None:
+    modules = [
+        module("a1", "p1", "a", cost=1, lead_time=5),
+        module("b1", "p1", "b", cost=100, lead_time=1),
+        module("b2", "p2", "b", cost=1, lead_time=1),
+    ]
+    # Budget and max_partners clash, but no plan at all meets the deadline: that one rule is the answer.
+    req = request("r", step("a"), step("b"), budget=50, max_partners=1, deadline=3)
+    reasons = infeasible(tmp_path, modules, req)
+    assert len(reasons) == 1, reasons
+    assert reasons[0].startswith("deadline: ") and reasons[0].endswith("is day 5; deadline is day 3"), reasons
 
 
 # -- max_partners ----------------------------------------------------------------------------
@@ -457,7 +492,9 @@ def test_max_partners_impossible_is_explained(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("declared_by", ["p1", "p2"])
 def test_avoid_binds_either_way_round(tmp_path: Path, declared_by: str) -> None:
-    partners = [partner(p, interests={"avoid": ["p2" if p == "p1" else "p1"]} if p == declared_by else {}) for p in ("p1", "p2")]
+    partners = [
+        partner(p, interests={"avoid": ["p2" if p == "p1" else "p1"]} if p == declared_by else {}) for p in ("p1", "p2")
+    ]
     partners.append(partner("p3"))
     modules = [*two_step_modules(), module("b3", "p3", "b", cost=3)]
     assert picked(tmp_path, modules, request("r", step("a"), step("b")), partners) == {"a": "a1", "b": "b3"}
@@ -480,7 +517,9 @@ def test_avoid_impossible_is_explained(tmp_path: Path) -> None:
     partners = [partner("p1"), partner("p2", interests={"avoid": ["p1"]})]
     modules = [module("a1", "p1", "a"), module("b2", "p2", "b")]
     reasons = infeasible(tmp_path, modules, request("r", step("a"), step("b")), partners)
-    assert reasons == ["avoid: a plan meeting everything else needs partners p1 and p2 together, but they avoid each other"]
+    assert reasons == [
+        "avoid: a plan meeting everything else needs partners p1 and p2 together, but they avoid each other"
+    ]
 
 
 # -- capacity --------------------------------------------------------------------------------
@@ -576,9 +615,26 @@ def test_partner_capacity_conflict_within_a_request_is_explained(tmp_path: Path)
     assert reasons[0].startswith("partner_capacity: ") and "12 of partner p1's capacity (10 per run" in reasons[0]
 
 
+def test_capacity_sums_are_exact(tmp_path: Path) -> None:
+    # 0.1 + 0.1 + 0.1 is 0.30000000000000004 in binary floats, over a capacity of 0.3.
+    partners = [partner("p1", capacity=0.3), partner("p2")]
+    modules = [
+        module("a1", "p1", "a", capacity=0.2),
+        module("b1", "p1", "b"),
+        module("c1", "p1", "c", usage=Number("0.5")),
+        module("c2", "p2", "c", cost=1),
+    ]
+    req = request("r", step("a"), step("b"), step("c", quantity=0.2), quantity=0.1)
+    assert picked(tmp_path, modules, req, partners) == {"a": "a1", "b": "b1", "c": "c1"}
+    tight = [partner("p1", capacity=Number("0.29")), partner("p2")]
+    assert picked(tmp_path, modules, req, tight) == {"a": "a1", "b": "b1", "c": "c2"}
+
+
 def test_infeasible_request_leaves_capacity_to_the_next(tmp_path: Path) -> None:
     modules = [module("cheap", "p1", "build", cost=1, capacity=10), module("dear", "p2", "build", cost=9)]
-    doc = Doc(P, modules, [request("r1", step("build"), quantity=6, budget=0), request("r2", step("build"), quantity=6)])
+    doc = Doc(
+        P, modules, [request("r1", step("build"), quantity=6, budget=0), request("r2", step("build"), quantity=6)]
+    )
     data = plan_dict(tmp_path, doc)
     assert plan_of(data, "r1")["status"] == "infeasible"
     assert modules_of(plan_of(data, "r2")) == {"build": "cheap"}
@@ -675,7 +731,11 @@ def test_same_input_gives_identical_json_bytes(tmp_path: Path) -> None:
 
 
 def test_ties_are_broken_the_same_way_whatever_the_order_of_declaration(tmp_path: Path) -> None:
-    modules = [module("m-a", "p1", "build", cost=5), module("m-b", "p2", "build", cost=5), module("m-c", "p3", "build", cost=5)]
+    modules = [
+        module("m-a", "p1", "build", cost=5),
+        module("m-b", "p2", "build", cost=5),
+        module("m-c", "p3", "build", cost=5),
+    ]
     first = picked(tmp_path, modules, request("r", step("build")))
     second = picked(tmp_path, list(reversed(modules)), request("r", step("build")))
     assert first == second
@@ -773,11 +833,18 @@ def test_per_step_counts_name_every_reason_most_frequent_first(tmp_path: Path) -
     ]
     req = request("r", step("build", "assembly"), region="NL", certifications=["iso9001"], quantity=6)
     reasons = infeasible(tmp_path, modules, req, partners)
-    assert reasons == ["step build (assembly): 0 of 6 modules fit: 3 lack certification iso9001, 2 do not serve region NL, 1 over capacity"]
+    assert reasons == [
+        "step build (assembly): 0 of 6 modules fit: "
+        "3 lack certification iso9001, 2 do not serve region NL, 1 over capacity"
+    ]
 
 
 def test_only_the_steps_without_candidates_are_listed(tmp_path: Path) -> None:
-    modules = [module("a1", "p1", "a", regions=["*"]), module("b1", "p1", "b", regions=["DE"]), module("c1", "p1", "c", regions=["DE"])]
+    modules = [
+        module("a1", "p1", "a", regions=["*"]),
+        module("b1", "p1", "b", regions=["DE"]),
+        module("c1", "p1", "c", regions=["DE"]),
+    ]
     reasons = infeasible(tmp_path, modules, request("r", step("a"), step("b"), step("c"), region="NL"))
     assert reasons == [
         "step b (b): 0 of 1 modules fit: 1 do not serve region NL",
