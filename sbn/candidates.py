@@ -108,7 +108,9 @@ class Usage:
 
 
 def serves(module: Module, partner: Partner, region: str) -> bool:
-    regions = module.regions if module.regions is not None else ((partner.region,) if partner.region is not None else ())
+    regions = (
+        module.regions if module.regions is not None else ((partner.region,) if partner.region is not None else ())
+    )
     return region in regions or "*" in regions
 
 
@@ -174,7 +176,10 @@ def _reject(
     if partner.id in excluded:
         return "excluded by the request", f"partner {partner.id} is excluded by the request"
     if step.partner is not None and partner.id != step.partner:
-        return f"not of partner {step.partner}, to whom the step is pinned", f"the step is pinned to partner {step.partner}"
+        return (
+            f"not of partner {step.partner}, to whom the step is pinned",
+            f"the step is pinned to partner {step.partner}",
+        )
     if request.region is not None and not serves(module, partner, request.region):
         return f"do not serve region {request.region}", f"does not serve region {request.region}"
     if required:
@@ -200,7 +205,10 @@ def _reject(
     partner_left = usage.partner_left(partner)
     needed = quantity * module.usage
     if partner_left is not None and needed > partner_left:
-        return "over partner capacity", f"partner {partner.id} has {number(partner_left)} capacity left, step needs {number(needed)}"
+        return (
+            "over partner capacity",
+            f"partner {partner.id} has {number(partner_left)} capacity left, step needs {number(needed)}",
+        )
     return None
 
 
@@ -246,7 +254,9 @@ def _bound_by_totals(request: Request, entries: list[StepCandidates], currency: 
                 entry,
                 lambda c, i=i: head[i] + c.duration + tail[i] > deadline,
                 "too slow for the deadline",
-                lambda c, i=i: f"the earliest finish with it is {head[i] + c.duration + tail[i]}; deadline is {deadline}",
+                lambda c, i=i: (
+                    f"the earliest finish with it is {head[i] + c.duration + tail[i]}; deadline is {deadline}"
+                ),
             )
 
 

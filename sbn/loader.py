@@ -69,8 +69,7 @@ class _Loaded:
     source: Source
     key: str
     order: int
-    data: dict[str, Any]
-    includes: list[str] = field(default_factory=list)
+    path: Path | None = None  # set when the text was let go: read again only to locate a problem
 
 
 class _Loader:
@@ -123,16 +122,19 @@ class _Loader:
         except InputError as error:
             self.order.setdefault(name, len(self.order))
             self.diagnostics.extend(error.diagnostics)
-            self.files[key] = _Loaded(Source(name, ""), key, self.order[name], {})
+            self.files[key] = _Loaded(Source(name, ""), key, self.order[name])
             return
         self.load_source(source, key, path.parent)
+        # Keep memory to the validated items: the text is read again only if a problem needs a position.
+        self.files[key].source = Source(name, "")
+        self.files[key].path = path
 
     def load_source(self, source: Source, key: str, directory: Path) -> None:
         self.order.setdefault(source.name, len(self.order))
-        loaded = _Loaded(source, key, self.order[source.name], {})
-        self.files[key] = loaded
+        self.files[key] = _Loaded(source, key, self.order[source.name])
         try:
-            data, _, yaml_problems = parse_leniently(source)
+            data, root, yaml_problems = parse_leniently(source)
+            del root  # the node tree is many times the data: let it go before validating
         except InputError as error:
             self.diagnostics.extend(error.diagnostics)
             return
@@ -146,7 +148,6 @@ class _Loader:
                 )
             )
             return
-        loaded.data = data
         self.stack.append(key)
         try:
             self.check_document(source.name, data)
@@ -222,13 +223,16 @@ class _Loader:
 
     def resolve(self, problems: Sequence[_Problem]) -> list[Diagnostic]:
         """Turn problems into diagnostics, composing only the files that have problems."""
-        by_name = {loaded.source.name: loaded.source for loaded in self.files.values()}
+        by_name = {loaded.source.name: loaded for loaded in self.files.values()}
         roots: dict[str, Any] = {}
 
         def position(file: str, path: Path_, at_key: bool = False) -> tuple[int, int]:
             if file not in roots:
-                source = by_name.get(file)
+                loaded = by_name.get(file)
                 try:
+                    source = loaded.source if loaded is not None and loaded.path is None else None
+                    if loaded is not None and loaded.path is not None:
+                        source = read_source(loaded.path, file)
                     roots[file] = parse_leniently(source)[1] if source is not None else None
                 except InputError:
                     roots[file] = None

@@ -96,7 +96,9 @@ def plan_request(network: Network, request: Request, usage: Usage, options: Opti
     picks = model.chosen(outcome.values)
     evaluation = evaluate(network, request, picks, usage)
     if evaluation.problems:
-        raise PlanCheckError(f"the engine returned a plan for {request.id} that breaks a rule: {evaluation.problems[0]}")
+        raise PlanCheckError(
+            f"the engine returned a plan for {request.id} that breaks a rule: {evaluation.problems[0]}"
+        )
     plan.status = outcome.status
     if outcome.status == SolveStatus.FEASIBLE:
         plan.reasons = [f"stopped by the time limit of {options.time_limit:g} s: best plan found, not proven optimal"]
@@ -206,10 +208,14 @@ def evaluate(network: Network, request: Request, picks: list[Candidate], usage: 
     for candidate in picks:
         left = usage.module_left(candidate.module)
         if left is not None and module_use[candidate.module.id] > left:
-            problems.append(f"module_capacity: {candidate.module.id} needs {module_use[candidate.module.id]}, {left} left")
+            problems.append(
+                f"module_capacity: {candidate.module.id} needs {module_use[candidate.module.id]}, {left} left"
+            )
         partner_left = usage.partner_left(candidate.partner)
         if partner_left is not None and partner_use[candidate.partner.id] > partner_left:
-            problems.append(f"partner_capacity: {candidate.partner.id} needs {partner_use[candidate.partner.id]}, {partner_left} left")
+            problems.append(
+                f"partner_capacity: {candidate.partner.id} needs {partner_use[candidate.partner.id]}, {partner_left} left"
+            )
     for i, candidate in enumerate(picks):
         step = steps[i]
         if candidate.module.capability != step.capability:
@@ -217,7 +223,9 @@ def evaluate(network: Network, request: Request, picks: list[Candidate], usage: 
         minimum = candidate.partner.interests.min_order_value
         if minimum is not None and Decimal(candidate.cost) / 100 < minimum:
             problems.append(f"min_order_value: {candidate.module.id} costs less than {minimum}")
-        if candidate.partner.id in request.exclude or (step.partner is not None and candidate.partner.id != step.partner):
+        if candidate.partner.id in request.exclude or (
+            step.partner is not None and candidate.partner.id != step.partner
+        ):
             problems.append(f"exclude/pin: {candidate.partner.id} may not do step {step.id}")
     prefer = set(request.prefer)
     return Evaluation(
@@ -312,7 +320,8 @@ def _quantify(
     if outcome.values is None:
         others_off = frozenset(g for g in RELAXABLE if g in all_groups and g not in needed)
         outcome = solve(model.milp, measure, time_limit, others_off | off)
-        qualifier = "the other rules in conflict"
+        # With no other rule in the conflict, the figure holds whatever the other rules say.
+        qualifier = "the other rules in conflict" if len(needed) > 1 else "only the steps' own requirements"
     if outcome.values is None:
         return f"{group} conflicts with the other rules"
     picks = model.chosen(outcome.values)
@@ -326,11 +335,15 @@ def _quantify(
         return f"deadline: the earliest finish meeting {qualifier} is {unit} {finish}; deadline is {unit} {request.deadline_offset}"
     if group == "max_partners":
         count = len({c.partner.id for c in picks})
-        return f"max_partners: the fewest partners meeting {qualifier} is {count}; max_partners is {request.max_partners}"
+        return (
+            f"max_partners: the fewest partners meeting {qualifier} is {count}; max_partners is {request.max_partners}"
+        )
     if group == "avoid":
         chosen = {c.partner.id for c in picks}
         pairs = [f"{a} and {b}" for a, b in model.avoid_pairs if a in chosen and b in chosen]
-        return f"avoid: a plan meeting {qualifier} needs partners {'; '.join(pairs)} together, but they avoid each other"
+        return (
+            f"avoid: a plan meeting {qualifier} needs partners {'; '.join(pairs)} together, but they avoid each other"
+        )
     if group == "plug_compatibility":
         return _plug_reason(request, picks, qualifier)
     if group in ("module_capacity", "partner_capacity"):
