@@ -228,7 +228,8 @@ def _bound_by_totals(request: Request, entries: list[StepCandidates], currency: 
                 lambda c, others=others: others + c.cost > limit,
                 "over budget",
                 lambda c, others=others: (
-                    f"the cheapest plan with it costs {money(others + c.cost, currency)}; budget is {money(limit, currency)}"
+                    f"the cheapest plan with it costs {money(others + c.cost, currency)}; "
+                    f"budget is {money(limit, currency)}"
                 ),
             )
     deadline = request.deadline_offset

@@ -214,7 +214,8 @@ def evaluate(network: Network, request: Request, picks: list[Candidate], usage: 
         partner_left = usage.partner_left(candidate.partner)
         if partner_left is not None and partner_use[candidate.partner.id] > partner_left:
             problems.append(
-                f"partner_capacity: {candidate.partner.id} needs {partner_use[candidate.partner.id]}, {partner_left} left"
+                f"partner_capacity: {candidate.partner.id} needs {partner_use[candidate.partner.id]}, "
+                f"{partner_left} left"
             )
     for i, candidate in enumerate(picks):
         step = steps[i]
@@ -329,10 +330,16 @@ def _quantify(
     if group == "budget":
         assert request.budget is not None
         budget = int(request.budget * 100)
-        return f"budget: the cheapest plan meeting {qualifier} costs {money(cost, currency)}; budget is {money(budget, currency)}"
+        return (
+            f"budget: the cheapest plan meeting {qualifier} costs {money(cost, currency)}; "
+            f"budget is {money(budget, currency)}"
+        )
     if group == "deadline":
         finish = _finish_of(request, picks)
-        return f"deadline: the earliest finish meeting {qualifier} is {unit} {finish}; deadline is {unit} {request.deadline_offset}"
+        return (
+            f"deadline: the earliest finish meeting {qualifier} is {unit} {finish}; "
+            f"deadline is {unit} {request.deadline_offset}"
+        )
     if group == "max_partners":
         count = len({c.partner.id for c in picks})
         return (
@@ -368,7 +375,8 @@ def _plug_reason(request: Request, picks: list[Candidate], qualifier: str) -> st
             upstream = picks[index_of[before]].module
             if module.inputs and not set(module.inputs) & set(upstream.outputs):
                 return (
-                    f"plug_compatibility: the plan meeting {qualifier} needs {module.id} for step {step.id}, which accepts "
+                    f"plug_compatibility: the plan meeting {qualifier} needs {module.id} for step {step.id}, "
+                    "which accepts "
                     f"[{', '.join(module.inputs)}], after {upstream.id} for step {before}, which outputs "
                     f"[{', '.join(upstream.outputs)}]"
                 )
@@ -419,7 +427,7 @@ def add_backups(network: Network, plan: Plan, usage: Usage, options: Options) ->
             trial = evaluate(network, request, picks, others)
             if trial.problems:
                 continue
-            key = _rank(request.optimize, trial) + (alternative.module.id,)
+            key = (*_rank(request.optimize, trial), alternative.module.id)
             if best is None or key < best[0]:
                 best = (key, alternative, trial)
         if best is None:

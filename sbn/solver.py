@@ -11,11 +11,11 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class SolveStatus(str, Enum):
+class SolveStatus(StrEnum):
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"
     INFEASIBLE = "infeasible"
@@ -137,9 +137,9 @@ def solve(
                     index = sorted(objective)
                     highs.addRow(-_INF, value + 0.5, len(index), index, [objective[i] for i in index])
                 continue
-            if status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
-                if values is None:
-                    return Outcome(SolveStatus.INFEASIBLE)
+            infeasible = (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible)
+            if status in infeasible and values is None:
+                return Outcome(SolveStatus.INFEASIBLE)
             if has_solution:
                 values = list(highs.getSolution().col_value)
             if values is None:
