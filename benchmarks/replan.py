@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import OUT, ROOT, Meter, Series, alternate, ensure_network, plan_check  # noqa: E402
+from run import OUT, ROOT, Meter, Series, alternate, ensure_network, plan_check
 
 
 def measure(

@@ -235,7 +235,9 @@ def alternate(
         for series in list(commands[shift:]) + list(commands[:shift]):
             sample = meter.run(series.argv)
             series.samples.append(sample)
-            log(f"    {series.name}: {sample.wall:.3f}s wall {sample.cpu:.2f}s CPU {sample.rss_kb / 1024:.0f} MiB (round {round_no + 1}/{repeat})")
+            log(
+                f"    {series.name}: {sample.wall:.3f}s wall {sample.cpu:.2f}s CPU {sample.rss_kb / 1024:.0f} MiB (round {round_no + 1}/{repeat})"
+            )
 
 
 def plan_check(path: Path) -> dict[str, Any]:
@@ -399,7 +401,14 @@ def scenario_scaling(ctx: Context) -> dict[str, Any]:
         )
     xs = [row["modules"] for row in rows]
     result: dict[str, Any] = {"rows": rows}
-    for what, unit in (("parse", "_s"), ("validate", "_s"), ("plan", "_s"), ("parse", "_cpu_s"), ("validate", "_cpu_s"), ("plan", "_cpu_s")):
+    for what, unit in (
+        ("parse", "_s"),
+        ("validate", "_s"),
+        ("plan", "_s"),
+        ("parse", "_cpu_s"),
+        ("validate", "_cpu_s"),
+        ("plan", "_cpu_s"),
+    ):
         ys = [row[f"{what}{unit}"] for row in rows]
         line = fit(xs, ys)
         segments = [(ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i]) * 1000 for i in range(len(xs) - 1)]
@@ -943,7 +952,7 @@ def render(data: dict[str, Any], before: dict[str, Any] | None, notes: str) -> s
             "cProfile, one run each (cProfile slows Python code, so read shares, not seconds). cProfile has no row for",
             "the cyclic garbage collector: its time is charged to whatever function allocated when a collection ran",
             "(in the loader, mostly `compose`, which allocates the node tree).",
-            f"Profiles are kept in `benchmarks/out/profile/` (`python -m pstats FILE`).",
+            "Profiles are kept in `benchmarks/out/profile/` (`python -m pstats FILE`).",
         ]
         for label, prof in p["profiles"].items():
             lines += [
@@ -1049,7 +1058,9 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="document to write (default docs/performance.md; --tiny: benchmarks/out/performance-tiny.md)",
     )
-    parser.add_argument("--render", type=Path, help="only write the document again from a results-*.json of an earlier run")
+    parser.add_argument(
+        "--render", type=Path, help="only write the document again from a results-*.json of an earlier run"
+    )
     parser.add_argument("--sbn", default=None, help="the sbn executable (default: beside this Python, else on PATH)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
@@ -1098,7 +1109,9 @@ def main(argv: list[str] | None = None) -> int:
         "command": shlex.join(shown_argv),
         "machine": machine(),
         "versions": versions(env),
-        "git": {"commit": args.src.name.removeprefix("src-"), "dirty": False} if args.rev else git_state(args.src or ROOT),
+        "git": {"commit": args.src.name.removeprefix("src-"), "dirty": False}
+        if args.rev
+        else git_state(args.src or ROOT),
         "src": str(args.src.resolve()) if args.src else None,
         "memory_method": meter.method,
         "options": {"repeat": args.repeat, "big_repeat": ctx.big_repeat, "sizes": asdict(sizes)},

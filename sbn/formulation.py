@@ -16,8 +16,8 @@ from sbn.candidates import Candidate, StepCandidates, Usage
 from sbn.model import Partner, Request
 from sbn.solver import Milp, Objective
 
-# Tie-breaking is folded into the last criterion only while the combined objective stays
-# small enough for the engine to tell every unit apart.
+# Criteria are folded into one objective only while it stays small enough for the engine to
+# tell every unit apart; every fold saves a solve.
 TIE_BREAK_LIMIT = 2**31
 # On large models the folded tie-break doubles the search (measured on GAP, docs/gap.md); there the
 # plan among equals is the engine's own, which is deterministic for a given input and highspy version.
@@ -352,12 +352,16 @@ def tie_break(model: PlanModel) -> tuple[Objective, int]:
     return terms, spread
 
 
-def fold(last: Objective, last_spread: int, extra: Objective, extra_spread: int) -> Objective | None:
-    """last × W + extra with W beyond extra's range, when the result stays exactly representable."""
-    weight = extra_spread + 1
-    if len(extra) > TIE_BREAK_MAX_CHOICES or (last_spread + 1) * weight > TIE_BREAK_LIMIT:
+def fold(first: Objective, first_spread: int, then: Objective, then_spread: int) -> tuple[Objective, int] | None:
+    """first × W + then, with W beyond then's range: one objective that is exactly lexicographic.
+
+    Only while every value stays below TIE_BREAK_LIMIT, so that the engine tells every unit apart.
+    """
+    weight = then_spread + 1
+    spread = first_spread * weight + then_spread
+    if spread >= TIE_BREAK_LIMIT:
         return None
-    combined = {column: value * weight for column, value in last.items()}
-    for column, value in extra.items():
+    combined = {column: value * weight for column, value in first.items()}
+    for column, value in then.items():
         combined[column] = combined.get(column, 0.0) + value
-    return combined
+    return combined, spread
