@@ -93,7 +93,8 @@ def prune_dominated(
     """Drop candidates another candidate of the same step beats or equals on everything that matters.
 
     B dominates A when swapping A for B in any plan keeps every rule met and no criterion
-    worse: same interfaces, cost and duration no higher (where they count), same reputation and
+    worse: B accepts all A accepts and outputs all A outputs (where the step has edges), cost and
+    duration no higher (where they count), same reputation and
     preference (where they count), and B's partner and module carry no shared limit (capacity,
     avoid) that the swap could break. Ties go to the cheaper, faster, then lower module id.
     """
@@ -122,8 +123,6 @@ def prune_dominated(
         groups: dict[tuple, list[Candidate]] = {}  # type: ignore[type-arg]
         for candidate in entry.candidates:
             key = (
-                frozenset(candidate.module.inputs) if waits else None,
-                frozenset(candidate.module.outputs) if feeds else None,
                 candidate.partner.reputation if "reputation" in criteria else None,
                 candidate.partner.id in prefer if "preferred" in criteria else None,
                 candidate.partner.id if counted else None,
@@ -132,14 +131,23 @@ def prune_dominated(
         kept: list[Candidate] = []
         for members in groups.values():
             members.sort(key=lambda c: (c.cost if use_cost else 0, c.duration if use_time else 0, c.module.id))
-            fastest_free = math.inf
+            # Free candidates kept so far: each at most as costly as any later one, by the sort.
+            frontier: list[tuple[int, frozenset[str] | None, frozenset[str]]] = []
             for candidate in members:
                 duration = candidate.duration if use_time else 0
-                if fastest_free <= duration and keep.get(entry.step.id) != candidate.module.id:
+                accepts = frozenset(candidate.module.inputs) or None  # None: accepts anything
+                outputs = frozenset(candidate.module.outputs)
+                beaten = keep.get(entry.step.id) != candidate.module.id and any(
+                    other_duration <= duration
+                    and (not waits or other_accepts is None or (accepts is not None and accepts <= other_accepts))
+                    and (not feeds or outputs <= other_outputs)
+                    for other_duration, other_accepts, other_outputs in frontier
+                )
+                if beaten:
                     continue
                 kept.append(candidate)
                 if free(candidate):
-                    fastest_free = min(fastest_free, duration)
+                    frontier.append((duration, accepts, outputs))
         kept.sort(key=lambda c: c.module.id)
         pruned.append(StepCandidates(entry.step, entry.quantity, entry.offered, kept, entry.rejected))
     return pruned

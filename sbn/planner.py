@@ -143,9 +143,6 @@ def _objectives(model: PlanModel, criteria: Sequence[str], previous: dict[str, s
     prefer = frozenset(model.request.prefer)
     stages.extend(criterion_objective(model, criterion, prefer) for criterion in criteria)
     stages = [stage for stage in stages if stage[0]]
-    extra, extra_spread = tie_break(model)
-    if extra and len(extra) <= TIE_BREAK_MAX_CHOICES:
-        stages.append((extra, extra_spread))
     folded: list[tuple[Objective, int]] = []
     for stage in reversed(stages):
         combined = fold(stage[0], stage[1], *folded[-1]) if folded else None
@@ -153,8 +150,16 @@ def _objectives(model: PlanModel, criteria: Sequence[str], previous: dict[str, s
             folded.append(stage)
         else:
             folded[-1] = combined
-    if len(folded) > 1 and folded[0][0] is extra:
-        folded.pop(0)  # a tie-break alone would be a whole extra search (measured on GAP): leave it out
+    # The tie-break joins the last stage when it fits; alone it would be a whole extra search
+    # (measured on GAP), so then the engine's own deterministic choice among equals stands.
+    extra, extra_spread = tie_break(model)
+    if extra and len(extra) <= TIE_BREAK_MAX_CHOICES:
+        if not folded:
+            folded.append((extra, extra_spread))
+        else:
+            combined = fold(folded[0][0], folded[0][1], extra, extra_spread)
+            if combined is not None:
+                folded[0] = combined
     return [objective for objective, _ in reversed(folded)]
 
 
