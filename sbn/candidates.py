@@ -142,13 +142,20 @@ def find_candidates(
         required = sorted(set(request.certifications) | set(step.certifications))
         offered = network.by_capability.get(step.capability, ())
         entry = StepCandidates(step, quantity, len(offered))
+        partners = network.partners
+        measures = network.measures
         for module in offered:
-            partner = network.partners[module.partner]
-            rejection = _reject(module, partner, request, step, quantity, required, excluded, without, usage, currency)
+            partner = partners[module.partner]
+            key = (module.id, quantity)
+            measured = measures.get(key)
+            if measured is None:
+                cost = module.cost_at(quantity)
+                measured = measures[key] = (cost, cents(cost), module.duration_at(quantity))
+            rejection = _reject(
+                module, partner, request, step, quantity, measured[0], required, excluded, without, usage, currency
+            )
             if rejection is None:
-                entry.candidates.append(
-                    Candidate(module, partner, quantity, cents(module.cost_at(quantity)), module.duration_at(quantity))
-                )
+                entry.candidates.append(Candidate(module, partner, quantity, measured[1], measured[2]))
             else:
                 entry.rejected.append(Rejection(module.id, partner.id, *rejection))
         result.append(entry)
@@ -165,6 +172,7 @@ def _reject(
     request: Request,
     step: Step,
     quantity: Decimal,
+    cost: Decimal,
     required: list[str],
     excluded: frozenset[str],
     without: frozenset[str],
@@ -193,7 +201,6 @@ def _reject(
             f"partner {partner.id} has reputation {number(partner.reputation)}, below {number(request.min_reputation)}",
         )
     minimum = partner.interests.min_order_value
-    cost = module.cost_at(quantity)
     if minimum is not None and cost < minimum:
         return (
             "under their minimum order value",

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, get_args
 
@@ -47,6 +48,8 @@ class Network:
     files: tuple[str, ...]
     warnings: tuple[Diagnostic, ...] = ()
     by_capability: dict[str, tuple[Module, ...]] = field(default_factory=dict)
+    # (module id, quantity) -> (cost, cost in cents, duration): requests of a run share them.
+    measures: dict[tuple[str, Decimal], tuple[Decimal, int, int]] = field(default_factory=dict, compare=False)
 
     def request_file(self, request: Request) -> str:
         return self.origins[("request", request.id)].file
