@@ -105,6 +105,9 @@ def test_quick_start_plan_command_succeeds(monkeypatch: pytest.MonkeyPatch, caps
     assert main(shlex.split(plan)[1:]) == 0, capsys.readouterr().err
 
 
+DEMO = "docs/demo"
+
+
 @dataclass(frozen=True)
 class Command:
     document: str
@@ -115,6 +118,7 @@ class Command:
     skip: str | None  # why it cannot run as written
     outputs: tuple[str, ...]  # files it writes with --output
     inputs: tuple[str, ...]  # files it reads with --from
+    cwd: str = ""  # where the docs run it: the repository root, or docs/demo for the demo inputs
 
 
 def parse(document: str, line: str) -> Command:
@@ -130,6 +134,17 @@ def parse(document: str, line: str) -> Command:
     outputs: list[str] = []
     inputs: list[str] = []
     command = next((arg for arg in args if not arg.startswith("-")), None)
+    cwd = ""
+
+    def missing(path: str) -> bool:
+        nonlocal cwd
+        if (ROOT / path).exists() or expected == 2:  # a missing file may be what the example shows
+            return False
+        if (ROOT / DEMO / path).exists():
+            cwd = DEMO
+            return False
+        return True
+
     index = 0
     while skip is None and index < len(args):
         arg = args[index]
@@ -139,16 +154,16 @@ def parse(document: str, line: str) -> Command:
                 outputs.append(value)
             elif arg == "--from" and value is not None:
                 inputs.append(value)
-            elif arg in PATH_OPTIONS and value is not None and not (ROOT / value).exists():
+            elif arg in PATH_OPTIONS and value is not None and missing(value):
                 skip = f"{value} is not in the repository"
             index += 2
             continue
-        if not arg.startswith("-") and arg != command and command in PATH_COMMANDS and not (ROOT / arg).exists():
+        if not arg.startswith("-") and arg != command and command in PATH_COMMANDS and missing(arg):
             skip = f"{arg} is not in the repository"
         if arg == "-":
             skip = "reads standard input"
         index += 1
-    return Command(document, line.strip(), code.strip(), args, expected, skip, tuple(outputs), tuple(inputs))
+    return Command(document, line.strip(), code.strip(), args, expected, skip, tuple(outputs), tuple(inputs), cwd)
 
 
 def documented_commands() -> list[Command]:
@@ -225,6 +240,7 @@ def test_documented_command_runs(
     if setup is None:
         pytest.skip("its --from file is not written by an earlier line")
     _quiet(monkeypatch)
+    monkeypatch.chdir(ROOT / command.cwd)
     for earlier in setup:
         assert main(_redirect(earlier.args, tmp_path)) == earlier.expected, capsys.readouterr().err
     code = main(_redirect(command.args, tmp_path))
