@@ -377,7 +377,7 @@ def fit(xs: Sequence[float], ys: Sequence[float]) -> dict[str, float]:
 
 
 def scenario_scaling(ctx: Context) -> dict[str, Any]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for modules in ctx.sizes.scaling:
         repeat = ctx.repeat if modules < 50_000 or ctx.sizes is TINY else ctx.big_repeat
         if modules == ctx.sizes.network:
@@ -399,7 +399,7 @@ def scenario_scaling(ctx: Context) -> dict[str, Any]:
                 "plan_check": plan.check,
             }
         )
-    xs = [row["modules"] for row in rows]
+    xs: list[float] = [row["modules"] for row in rows]
     result: dict[str, Any] = {"rows": rows}
     for what, unit in (
         ("parse", "_s"),
@@ -409,8 +409,8 @@ def scenario_scaling(ctx: Context) -> dict[str, Any]:
         ("validate", "_cpu_s"),
         ("plan", "_cpu_s"),
     ):
-        ys = [row[f"{what}{unit}"] for row in rows]
-        line = fit(xs, ys)
+        ys: list[float] = [row[f"{what}{unit}"] for row in rows]
+        line: dict[str, Any] = dict(fit(xs, ys))
         segments = [(ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i]) * 1000 for i in range(len(xs) - 1)]
         line["segments_s_per_1k"] = segments
         # Marginal time per module at the top of the range (the two largest sizes) against the bottom
@@ -622,7 +622,7 @@ def profile(ctx: Context, top: int = 20) -> dict[str, Any]:
     done = subprocess.run(
         [PYTHON, "-X", "importtime", *ctx.sbn, "--help"], capture_output=True, text=True, env=ctx.meter.env, cwd=ROOT
     )
-    imports = []
+    imports: list[dict[str, Any]] = []
     for line in done.stderr.splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
         if match:
@@ -724,6 +724,14 @@ def _mib(kb: float | None) -> str:
 
 def _yes(met: bool) -> str:
     return "**yes**" if met else "no"
+
+
+def _function(name: str) -> str:
+    """A profile row's function as a reader wants it: sbn/... for any checkout, the lock wait named."""
+    name = re.sub(r"^(?:.*/)?benchmarks/out/src-[0-9a-f]+/", "", name)
+    if "'acquire' of '_thread.lock'" in name:
+        name += " (the main thread waiting while HiGHS solves in its worker thread)"
+    return name
 
 
 def _sbn_frame(function: str) -> bool:
@@ -966,14 +974,14 @@ def render(data: dict[str, Any], before: dict[str, Any] | None, notes: str) -> s
             ]
             for row in prof["by_tottime"][:15]:
                 lines.append(
-                    f"| `{row['function']}` | {row['calls']:,} | {row['tottime']:.2f} s | {row['tottime'] / prof['total_s']:.0%} | {row['cumtime']:.2f} s |"
+                    f"| `{_function(row['function'])}` | {row['calls']:,} | {row['tottime']:.2f} s | {row['tottime'] / prof['total_s']:.0%} | {row['cumtime']:.2f} s |"
                 )
             lines += ["", "By cumulative time:", "", "| function | cumulative | share |", "| --- | ---: | ---: |"]
             # Below the command: the CLI's own frames (typer, click, the script) all show 100%.
             inside = [row for row in prof["by_cumtime"] if _sbn_frame(row["function"])]
             for row in inside[:15]:
                 lines.append(
-                    f"| `{row['function']}` | {row['cumtime']:.2f} s | {row['cumtime'] / prof['total_s']:.0%} |"
+                    f"| `{_function(row['function'])}` | {row['cumtime']:.2f} s | {row['cumtime'] / prof['total_s']:.0%} |"
                 )
         lines += [
             "",
@@ -1072,9 +1080,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes = TINY if args.tiny else QUICK if args.quick else FULL
     out_doc = args.out or (OUT / "performance-tiny.md" if args.tiny else DOC)
     if args.render:
-        data = json.loads(args.render.read_text(encoding="utf-8"))
-        data["goals"] = goals(data["results"], sizes)
-        write_document(out_doc, data, args)
+        saved: dict[str, Any] = json.loads(args.render.read_text(encoding="utf-8"))
+        saved["goals"] = goals(saved["results"], sizes)
+        write_document(out_doc, saved, args)
         return 0
 
     sbn = args.sbn or str(Path(PYTHON).parent / "sbn")
