@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import gc
 import heapq
 import sys
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -361,7 +363,7 @@ def describe(detail: Any, loc: Path_, model: type[BaseModel]) -> tuple[str, bool
     return f"{field_name!r}: {detail['msg']}", False, loc
 
 
-def load_network(paths: Sequence[str], *, allow_empty: bool = False) -> Network:
+def _load_network(paths: Sequence[str], *, allow_empty: bool = False) -> Network:
     """Load and validate every file under ``paths``; raise InputError with every problem."""
     loader = _Loader()
     for raw in paths:
@@ -595,7 +597,7 @@ def topological_order(request: Request) -> list[int]:
     return order
 
 
-def load_units(paths: Sequence[str]) -> list[Network | InputError]:
+def _load_units(paths: Sequence[str]) -> list[Network | InputError]:
     """Validate what is under ``paths``: each network on its own when several are found.
 
     A root file (one no other file includes) and what it includes form a unit; units that
@@ -664,7 +666,7 @@ def _attempt(loader: _Loader) -> Network | InputError:
         return error
 
 
-def load_for_plan(files: Sequence[str], networks: Sequence[str]) -> tuple[Network, list[Request]]:
+def _load_for_plan(files: Sequence[str], networks: Sequence[str]) -> tuple[Network, list[Request]]:
     """Load request files and network paths as one set; the requests are those of the files given."""
     loader = _Loader()
     for raw in files:
@@ -675,3 +677,36 @@ def load_for_plan(files: Sequence[str], networks: Sequence[str]) -> tuple[Networ
     network = _finish(loader)
     requests = [r for r in network.requests if network.origins[("request", r.id)].file in given]
     return network, requests
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Loading allocates millions of objects and frees no cycles: the collector would only walk them.
+
+    Measured on 50,000 modules: validate 18.6 s CPU with the collector, 5.6 s without (docs/performance.md).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def load_network(paths: Sequence[str], *, allow_empty: bool = False) -> Network:
+    """Load and validate every file under ``paths``; raise InputError with every problem."""
+    with _without_cycle_collection():
+        return _load_network(paths, allow_empty=allow_empty)
+
+
+def load_units(paths: Sequence[str]) -> list[Network | InputError]:
+    """Validate what is under ``paths``, each network on its own (see _load_units)."""
+    with _without_cycle_collection():
+        return _load_units(paths)
+
+
+def load_for_plan(files: Sequence[str], networks: Sequence[str]) -> tuple[Network, list[Request]]:
+    """Load request files and network paths as one set; the requests are those of the files given."""
+    with _without_cycle_collection():
+        return _load_for_plan(files, networks)
