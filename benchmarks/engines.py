@@ -91,17 +91,9 @@ class Result:
 
 def quiet_highs(options: dict[str, Any] | None = None) -> Any:
     """A HiGHS instance without its banner on standard output, with sbn's options plus `options`."""
-    import highspy
+    from sbn.solver import new_highs
 
-    saved = os.dup(1)
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.close(devnull)
-        highs = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+    highs = new_highs()
     highs.setOptionValue("output_flag", False)
     for key, value in {**sbn_highs_options(), **(options or {})}.items():
         highs.setOptionValue(key, value)

@@ -71,29 +71,34 @@ _lock = threading.Lock()
 _running = threading.Event()
 
 
+def new_highs() -> Any:
+    """A silent HiGHS instance with sbn's options (benchmarks build their raw models on it too)."""
+    import highspy
+
+    # highspy prints a banner on standard output when created: keep stdout for results.
+    saved = os.dup(1)
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+        engine = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    engine.setOptionValue("output_flag", False)
+    engine.setOptionValue("random_seed", 0)
+    # One thread: deterministic, and on these small models faster than paying for a pool.
+    engine.setOptionValue("threads", 1)
+    engine.setOptionValue("mip_rel_gap", 0.0)
+    engine.setOptionValue("mip_abs_gap", 0.5)
+    return engine
+
+
 def _highs() -> Any:
-    """One silent HiGHS instance per process, reused for every solve."""
+    """One instance per process, reused for every solve."""
     global _engine
     if _engine is None:
-        import highspy
-
-        # highspy prints a banner on standard output when created: keep stdout for results.
-        saved = os.dup(1)
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 1)
-            os.close(devnull)
-            engine = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-        engine.setOptionValue("output_flag", False)
-        engine.setOptionValue("random_seed", 0)
-        # One thread: deterministic, and on these small models faster than paying for a pool.
-        engine.setOptionValue("threads", 1)
-        engine.setOptionValue("mip_rel_gap", 0.0)
-        engine.setOptionValue("mip_abs_gap", 0.5)
-        _engine = engine
+        _engine = new_highs()
     return _engine
 
 
