@@ -94,7 +94,6 @@ def quiet_highs(options: dict[str, Any] | None = None) -> Any:
     from sbn.solver import new_highs
 
     highs = new_highs()
-    highs.setOptionValue("output_flag", False)
     for key, value in {**sbn_highs_options(), **(options or {})}.items():
         highs.setOptionValue(key, value)
     return highs

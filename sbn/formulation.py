@@ -20,7 +20,7 @@ from sbn.solver import Milp, Objective
 # tell every unit apart; every fold saves a solve.
 # 2**31 was measured too large: HiGHS declared a folded objective of ~1e9 optimal 50% above the
 # optimum (a 30-step re-plan); 2**24 keeps every unit far above the engine's tolerances.
-TIE_BREAK_LIMIT = 2**24
+FOLD_LIMIT = 2**24
 # On large models the folded tie-break doubles the search (measured on GAP, docs/gap.md); there the
 # plan among equals is the engine's own, which is deterministic for a given input and highspy version.
 TIE_BREAK_MAX_CHOICES = 400
@@ -365,11 +365,11 @@ def tie_break(model: PlanModel) -> tuple[Objective, int]:
 def fold(first: Objective, first_spread: int, then: Objective, then_spread: int) -> tuple[Objective, int] | None:
     """first × W + then, with W beyond then's range: one objective that is exactly lexicographic.
 
-    Only while every value stays below TIE_BREAK_LIMIT, so that the engine tells every unit apart.
+    Only while every value stays below FOLD_LIMIT, so that the engine tells every unit apart.
     """
     weight = then_spread + 1
     spread = first_spread * weight + then_spread
-    if spread >= TIE_BREAK_LIMIT:
+    if spread >= FOLD_LIMIT:
         return None
     combined = {column: value * weight for column, value in first.items()}
     for column, value in then.items():

@@ -182,20 +182,24 @@ def _unpluggable_edges(request: Request, entries: list[StepCandidates]) -> list[
     return reasons
 
 
+def schedule(request: Request, picks: list[Candidate]) -> tuple[list[int], list[int]]:
+    """Start and finish of every step: each starts as soon as the steps it waits for have finished."""
+    index_of = {step.id: i for i, step in enumerate(request.steps)}
+    starts = [0] * len(picks)
+    finishes = [0] * len(picks)
+    for i in topological_order(request):
+        starts[i] = max((finishes[index_of[b]] for b in request.steps[i].after), default=0)
+        finishes[i] = starts[i] + picks[i].duration
+    return starts, finishes
+
+
 def evaluate(network: Network, request: Request, picks: list[Candidate], usage: Usage) -> Evaluation:
     """Measure a complete assignment and check every rule of SPEC §2 exactly."""
     steps = request.steps
     index_of = {step.id: i for i, step in enumerate(steps)}
-    starts = [0] * len(steps)
-    finishes = [0] * len(steps)
+    starts, finishes = schedule(request, picks)
     handoffs: list[list[Handoff]] = [[] for _ in steps]
     problems: list[str] = []
-    for i in topological_order(request):
-        start = 0
-        for before in steps[i].after:
-            start = max(start, finishes[index_of[before]])
-        starts[i] = start
-        finishes[i] = start + picks[i].duration
     for i, step in enumerate(steps):
         module = picks[i].module
         for before in step.after:
@@ -357,7 +361,7 @@ def _quantify(
             f"budget is {money(budget, currency)}"
         )
     if group == "deadline":
-        finish = _finish_of(request, picks)
+        finish = max(schedule(request, picks)[1], default=0)
         return (
             f"deadline: the earliest finish meeting {qualifier} is {unit} {finish}; "
             f"deadline is {unit} {request.deadline_offset}"
@@ -378,15 +382,6 @@ def _quantify(
     if group in ("module_capacity", "partner_capacity"):
         return _capacity_reason(network, request, picks, group, qualifier)
     return f"{group} conflicts with the other rules"
-
-
-def _finish_of(request: Request, picks: list[Candidate]) -> int:
-    index_of = {step.id: i for i, step in enumerate(request.steps)}
-    finishes = [0] * len(picks)
-    for i in topological_order(request):
-        start = max((finishes[index_of[b]] for b in request.steps[i].after), default=0)
-        finishes[i] = start + picks[i].duration
-    return max(finishes, default=0)
 
 
 def _plug_reason(request: Request, picks: list[Candidate], qualifier: str) -> str:

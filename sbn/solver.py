@@ -68,7 +68,7 @@ class Outcome:
 _INF = float("inf")
 _engine: Any = None
 _lock = threading.Lock()
-_running = threading.Event()
+_interrupted = threading.Event()
 
 
 def new_highs() -> Any:
@@ -172,7 +172,7 @@ def _run(highs: Any) -> None:
         while not done.wait(0.05):
             pass
     except KeyboardInterrupt:
-        _running.set()
+        _interrupted.set()
         raise
     if failure:
         raise failure[0]
@@ -180,7 +180,7 @@ def _run(highs: Any) -> None:
 
 def interrupted_mid_search() -> bool:
     """Whether Ctrl-C arrived while the engine was searching (its threads cannot be joined then)."""
-    return _running.is_set()
+    return _interrupted.is_set()
 
 
 def _pass_model(highs: Any, milp: Milp, without_groups: frozenset[str]) -> None:

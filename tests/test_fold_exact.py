@@ -31,6 +31,6 @@ def test_folded_stages_give_the_same_optimum_as_separate_stages(
     gone = first.assignments[0].partner
     options = Options(without=frozenset({gone}), previous=previous)
     folded = _costs(requests_file, options)
-    monkeypatch.setattr(sbn.formulation, "TIE_BREAK_LIMIT", 1)  # nothing folds: one stage per criterion
+    monkeypatch.setattr(sbn.formulation, "FOLD_LIMIT", 1)  # nothing folds: one stage per criterion
     separate = _costs(requests_file, options)
     assert folded == separate
