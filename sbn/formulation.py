@@ -89,6 +89,17 @@ def build_model(
     return model
 
 
+def preference_order(request: Request):  # type: ignore[no-untyped-def]
+    """The order in which a step's candidates are preferred among equals: the tie-break, and who prunes whom.
+
+    Cheaper first where cost counts (a criterion, or the request has a budget), then faster where
+    time counts (a criterion, or a deadline), then earlier module id.
+    """
+    use_cost = "cost" in request.optimize or request.budget is not None
+    use_time = "time" in request.optimize or request.deadline_offset is not None
+    return lambda c: (c.cost if use_cost else 0, c.duration if use_time else 0, c.module.id)
+
+
 def prune_dominated(
     request: Request, entries: list[StepCandidates], avoiders: set[str], counted: bool, keep: dict[str, str]
 ) -> list[StepCandidates]:
@@ -101,7 +112,7 @@ def prune_dominated(
     avoid) that the swap could break. Ties go to the cheaper, faster, then lower module id.
     """
     criteria = set(request.optimize)
-    use_cost = "cost" in criteria or request.budget is not None
+    order = preference_order(request)
     use_time = "time" in criteria or request.deadline_offset is not None
     prefer = set(request.prefer)
     followed = {before for entry in entries for before in entry.step.after}
@@ -132,7 +143,7 @@ def prune_dominated(
             groups.setdefault(key, []).append(candidate)
         kept: list[Candidate] = []
         for members in groups.values():
-            members.sort(key=lambda c: (c.cost if use_cost else 0, c.duration if use_time else 0, c.module.id))
+            members.sort(key=order)
             # Free candidates kept so far: each at most as costly as any later one, by the sort.
             frontier: list[tuple[int, frozenset[str] | None, frozenset[str]]] = []
             for candidate in members:
@@ -351,13 +362,15 @@ def _per_choice(model: PlanModel, coefficient, with_step: bool = False) -> tuple
 
 
 def tie_break(model: PlanModel) -> tuple[Objective, int]:
-    """Deterministic preference among equally good plans: modules earlier in id order."""
+    """Deterministic preference among equally good plans: the sum of the chosen candidates' preference ranks."""
     terms: Objective = {}
     spread = 0
+    order = preference_order(model.request)
     for i, entry in enumerate(model.entries):
-        for k in range(len(entry.candidates)):
-            if k:
-                terms[model.x[i][k]] = float(k)
+        ranked = sorted(range(len(entry.candidates)), key=lambda k: order(entry.candidates[k]))
+        for rank, k in enumerate(ranked):
+            if rank:
+                terms[model.x[i][k]] = float(rank)
         spread += max(len(entry.candidates) - 1, 0)
     return terms, spread
 

@@ -16,6 +16,7 @@ from sbn.formulation import (
     change_objective,
     criterion_objective,
     fold,
+    preference_order,
     tie_break,
 )
 from sbn.loader import Network, topological_order
@@ -36,6 +37,9 @@ class Options:
     without: frozenset[str] = frozenset()
     previous: dict[str, dict[str, str]] | None = None
     backups: bool = False
+    # Settle a request without the engine when the certificate of settle_directly holds (tests turn it off
+    # to compare both ways).
+    direct: bool = True
 
 
 @dataclass
@@ -83,6 +87,15 @@ def plan_request(network: Network, request: Request, usage: Usage, options: Opti
         return plan
     previous = (options.previous or {}).get(request.id)
     criteria = list(dict.fromkeys(request.optimize))
+    settled = settle_directly(network, request, entries, usage, criteria, previous) if options.direct else None
+    if settled is not None:
+        picks, evaluation = settled
+        plan.status = SolveStatus.OPTIMAL
+        plan.picks = picks
+        plan.assignments = _assignments(request, picks, evaluation)
+        if options.previous is not None:
+            _mark_changes(plan, previous or {})
+        return plan
     model = build_model(
         request,
         entries,
@@ -115,6 +128,69 @@ def plan_request(network: Network, request: Request, usage: Usage, options: Opti
     if options.previous is not None:
         _mark_changes(plan, previous or {})
     return plan
+
+
+def settle_directly(
+    network: Network,
+    request: Request,
+    entries: list[StepCandidates],
+    usage: Usage,
+    criteria: Sequence[str],
+    previous: dict[str, str] | None,
+) -> tuple[list[Candidate], Evaluation] | None:
+    """The optimal plan found without the engine, when a simple certificate proves it; else None.
+
+    Drop every rule that ties steps together and the problem falls apart into one choice per step.
+    Criteria that add up over steps (changes, cost, reputation, preferred) are then met by keeping,
+    per step, only the candidates best on them, criterion by criterion; the tie-break
+    (preference_order) leaves one candidate per step. For `time` and `partners`, which do not add up,
+    the best value over what is left at their turn is a bound: the earliest finish with each step's
+    fastest candidate, and 1 partner (2 when no partner has candidates for every step). When the plan
+    so chosen meets every rule (evaluate) and reaches each bound, no plan is better on any stage, and
+    it is the one the engine would return with the same tie-break.
+    """
+    prefer = frozenset(request.prefer)
+    keep = previous or {}
+    sets = [entry.candidates for entry in entries]
+    bounds: list[tuple[str, int]] = []
+    stages = (["changes"] if previous is not None else []) + list(criteria)
+    for criterion in stages:
+        if criterion == "time":
+            fastest = [min(c.duration for c in candidates) for candidates in sets]
+            bounds.append(("time", max(_schedule_durations(request, fastest)[1], default=0)))
+            continue
+        if criterion == "partners":
+            shared = set.intersection(*({c.partner.id for c in candidates} for candidates in sets))
+            bounds.append(("partners", 1 if shared else 2))
+            continue
+        narrowed = []
+        for i, candidates in enumerate(sets):
+            if criterion == "changes":
+                kept = [c for c in candidates if c.module.id == keep.get(entries[i].step.id)]
+                narrowed.append(kept or candidates)
+                continue
+            if criterion == "cost":
+                best_cost = min(c.cost for c in candidates)
+                narrowed.append([c for c in candidates if c.cost == best_cost])
+            elif criterion == "reputation":
+                best_reputation = max(c.partner.reputation for c in candidates)
+                narrowed.append([c for c in candidates if c.partner.reputation == best_reputation])
+            elif criterion == "preferred":
+                liked = [c for c in candidates if c.partner.id in prefer]
+                narrowed.append(liked or candidates)
+            else:
+                raise ValueError(f"unknown criterion {criterion!r}")
+        sets = narrowed
+    order = preference_order(request)
+    picks = [min(candidates, key=order) for candidates in sets]
+    evaluation = evaluate(network, request, picks, usage)
+    if evaluation.problems:
+        return None
+    for criterion, bound in bounds:
+        reached = evaluation.finish if criterion == "time" else len(evaluation.partners)
+        if reached > bound:
+            return None
+    return picks, evaluation
 
 
 def _explain_infeasible(network: Network, request: Request, usage: Usage, options: Options) -> list[str]:
@@ -184,12 +260,16 @@ def _unpluggable_edges(request: Request, entries: list[StepCandidates]) -> list[
 
 def schedule(request: Request, picks: list[Candidate]) -> tuple[list[int], list[int]]:
     """Start and finish of every step: each starts as soon as the steps it waits for have finished."""
+    return _schedule_durations(request, [c.duration for c in picks])
+
+
+def _schedule_durations(request: Request, durations: list[int]) -> tuple[list[int], list[int]]:
     index_of = {step.id: i for i, step in enumerate(request.steps)}
-    starts = [0] * len(picks)
-    finishes = [0] * len(picks)
+    starts = [0] * len(durations)
+    finishes = [0] * len(durations)
     for i in topological_order(request):
         starts[i] = max((finishes[index_of[b]] for b in request.steps[i].after), default=0)
-        finishes[i] = starts[i] + picks[i].duration
+        finishes[i] = starts[i] + durations[i]
     return starts, finishes
 
 

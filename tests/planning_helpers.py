@@ -99,10 +99,13 @@ def plan(
     previous: dict[str, dict[str, str]] | None = None,
     backups: bool = False,
     time_limit: float = 30.0,
+    direct: bool = True,
 ) -> tuple[Network, list[Plan]]:
-    """Plan every request of the document in the library, as `sbn plan` does."""
+    """Plan every request of the document in the library, as `sbn plan` does (``direct=False``: always the engine)."""
     network = load(directory, doc)
-    options = Options(time_limit=time_limit, without=frozenset(without), previous=previous, backups=backups)
+    options = Options(
+        time_limit=time_limit, without=frozenset(without), previous=previous, backups=backups, direct=direct
+    )
     return network, plan_requests(network, list(network.requests), options)
 
 
