@@ -7,9 +7,10 @@ reasons are the first half of every explanation.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache, partial
 
 from sbn.loader import Network
 from sbn.model import Module, Partner, Request, Step
@@ -51,14 +52,41 @@ class Candidate:
         return self.quantity * self.module.usage
 
 
-@dataclass(frozen=True)
 class Rejection:
-    """A module offering the capability that cannot do the step, and why."""
+    """A module offering the capability that cannot do the step, and why.
 
-    module: str
-    partner: str
-    reason: str  # the counted category, e.g. "lack certification iso9001"
-    detail: str  # the reason for this one module
+    ``reason`` is the counted category (e.g. "lack certification iso9001"); ``detail`` the reason
+    for this one module, worded only when read (explanations, --explain), as most never are.
+    """
+
+    __slots__ = ("_detail", "module", "partner", "reason")
+
+    def __init__(self, module: str, partner: str, reason: str, detail: str | Callable[[], str]) -> None:
+        self.module = module
+        self.partner = partner
+        self.reason = reason
+        self._detail = detail
+
+    @property
+    def detail(self) -> str:
+        if not isinstance(self._detail, str):
+            self._detail = self._detail()
+        return self._detail
+
+    def __repr__(self) -> str:
+        return f"Rejection({self.module!r}, {self.partner!r}, {self.reason!r}, {self.detail!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Rejection):
+            return NotImplemented
+        return (self.module, self.partner, self.reason, self.detail) == (
+            other.module,
+            other.partner,
+            other.reason,
+            other.detail,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -107,10 +135,15 @@ class Usage:
         self.partners[candidate.partner.id] = self.partners.get(candidate.partner.id, ZERO) + candidate.usage
 
 
+def served_regions(module: Module, partner: Partner) -> tuple[str, ...]:
+    """The module's regions; by default its partner's."""
+    if module.regions is not None:
+        return module.regions
+    return (partner.region,) if partner.region is not None else ()
+
+
 def serves(module: Module, partner: Partner, region: str) -> bool:
-    regions = (
-        module.regions if module.regions is not None else ((partner.region,) if partner.region is not None else ())
-    )
+    regions = served_regions(module, partner)
     return region in regions or "*" in regions
 
 
@@ -120,6 +153,27 @@ def holds(module: Module, partner: Partner) -> frozenset[str]:
 
 def step_quantity(request: Request, step: Step) -> Decimal:
     return step.quantity if step.quantity is not None else request.quantity
+
+
+@dataclass(frozen=True)
+class _Offer:
+    """A module offering a capability, with what filtering asks of it every time, worked out once."""
+
+    module: Module
+    partner: Partner
+    regions: frozenset[str]
+    held: frozenset[str]
+
+
+def _offers(network: Network, capability: str) -> tuple[_Offer, ...]:
+    offers: tuple[_Offer, ...] | None = network.offers.get(capability)
+    if offers is None:
+        made = []
+        for module in network.by_capability.get(capability, ()):
+            partner = network.partners[module.partner]
+            made.append(_Offer(module, partner, frozenset(served_regions(module, partner)), holds(module, partner)))
+        network.offers[capability] = offers = tuple(made)
+    return offers
 
 
 def find_candidates(
@@ -134,30 +188,52 @@ def find_candidates(
 
     With ``bound``, also drop modules that break the budget or deadline whatever the other
     steps do: fewer choices for the engine, but explanations need the unbounded candidates.
+    The first rule a module breaks is its reason, in this order: --without, exclude, pin,
+    region, certifications, reputation, minimum order value, module capacity, partner capacity.
     """
     result = []
     excluded = frozenset(request.exclude)
+    region = request.region
+    minimum_reputation = request.min_reputation
+    measures = network.measures
     for step in request.steps:
         quantity = step_quantity(request, step)
         required = sorted(set(request.certifications) | set(step.certifications))
-        offered = network.by_capability.get(step.capability, ())
-        entry = StepCandidates(step, quantity, len(offered))
-        partners = network.partners
-        measures = network.measures
-        for module in offered:
-            partner = partners[module.partner]
-            key = (module.id, quantity)
-            measured = measures.get(key)
-            if measured is None:
-                cost = module.cost_at(quantity)
-                measured = measures[key] = (cost, cents(cost), module.duration_at(quantity))
-            rejection = _reject(
-                module, partner, request, step, quantity, measured[0], required, excluded, without, usage, currency
-            )
-            if rejection is None:
-                entry.candidates.append(Candidate(module, partner, quantity, measured[1], measured[2]))
+        needed = frozenset(required)
+        pin = step.partner
+        offers = _offers(network, step.capability)
+        entry = StepCandidates(step, quantity, len(offers))
+        candidates = entry.candidates
+        rejected = entry.rejected
+        for offer in offers:
+            module, partner = offer.module, offer.partner
+            partner_id = partner.id
+            if partner_id in without:
+                rejected.append(Rejection(module.id, partner_id, *_left(partner_id)))
+            elif partner_id in excluded:
+                rejected.append(Rejection(module.id, partner_id, *_excluded(partner_id)))
+            elif pin is not None and partner_id != pin:
+                rejected.append(Rejection(module.id, partner_id, *_pinned(pin)))
+            elif region is not None and region not in offer.regions and "*" not in offer.regions:
+                rejected.append(Rejection(module.id, partner_id, *_region(region)))
+            elif required and not needed <= offer.held:
+                missing = next(c for c in required if c not in offer.held)
+                rejected.append(Rejection(module.id, partner_id, *_certification(missing)))
+            elif minimum_reputation is not None and partner.reputation < minimum_reputation:
+                rejected.append(
+                    Rejection(module.id, partner_id, *_reputation(partner_id, partner.reputation, minimum_reputation))
+                )
             else:
-                entry.rejected.append(Rejection(module.id, partner.id, *rejection))
+                key = (module.id, quantity)
+                measured = measures.get(key)
+                if measured is None:
+                    cost = module.cost_at(quantity)
+                    measured = measures[key] = (cost, cents(cost), module.duration_at(quantity))
+                rejection = _reject_by_amount(module, partner, quantity, measured[0], usage, currency)
+                if rejection is None:
+                    candidates.append(Candidate(module, partner, quantity, measured[1], measured[2]))
+                else:
+                    rejected.append(rejection)
         result.append(entry)
     if bound:
         _bound_by_totals(request, result, currency)
@@ -166,56 +242,75 @@ def find_candidates(
     return result
 
 
-def _reject(
-    module: Module,
-    partner: Partner,
-    request: Request,
-    step: Step,
-    quantity: Decimal,
-    cost: Decimal,
-    required: list[str],
-    excluded: frozenset[str],
-    without: frozenset[str],
-    usage: Usage,
-    currency: str | None,
-) -> tuple[str, str] | None:
-    if partner.id in without:
-        return "left the network (--without)", f"partner {partner.id} left the network (--without)"
-    if partner.id in excluded:
-        return "excluded by the request", f"partner {partner.id} is excluded by the request"
-    if step.partner is not None and partner.id != step.partner:
-        return (
-            f"not of partner {step.partner}, to whom the step is pinned",
-            f"the step is pinned to partner {step.partner}",
-        )
-    if request.region is not None and not serves(module, partner, request.region):
-        return f"do not serve region {request.region}", f"does not serve region {request.region}"
-    if required:
-        held = holds(module, partner)
-        for certification in required:
-            if certification not in held:
-                return f"lack certification {certification}", f"lacks certification {certification}"
-    if request.min_reputation is not None and partner.reputation < request.min_reputation:
-        return (
-            f"below reputation {number(request.min_reputation)}",
-            f"partner {partner.id} has reputation {number(partner.reputation)}, below {number(request.min_reputation)}",
-        )
+# The reasons of the rules about the module itself: (counted category, detail) by the words of each.
+
+
+@cache
+def _left(partner: str) -> tuple[str, str]:
+    return "left the network (--without)", f"partner {partner} left the network (--without)"
+
+
+@cache
+def _excluded(partner: str) -> tuple[str, str]:
+    return "excluded by the request", f"partner {partner} is excluded by the request"
+
+
+@cache
+def _pinned(partner: str) -> tuple[str, str]:
+    return f"not of partner {partner}, to whom the step is pinned", f"the step is pinned to partner {partner}"
+
+
+@cache
+def _region(region: str) -> tuple[str, str]:
+    return f"do not serve region {region}", f"does not serve region {region}"
+
+
+@cache
+def _certification(certification: str) -> tuple[str, str]:
+    return f"lack certification {certification}", f"lacks certification {certification}"
+
+
+@cache
+def _reputation(partner: str, reputation: Decimal, minimum: Decimal) -> tuple[str, str]:
+    return (
+        f"below reputation {number(minimum)}",
+        f"partner {partner} has reputation {number(reputation)}, below {number(minimum)}",
+    )
+
+
+def _reject_by_amount(
+    module: Module, partner: Partner, quantity: Decimal, cost: Decimal, usage: Usage, currency: str | None
+) -> Rejection | None:
+    """The rules that depend on the amount: minimum order value, then module and partner capacity left."""
     minimum = partner.interests.min_order_value
     if minimum is not None and cost < minimum:
-        return (
+        return Rejection(
+            module.id,
+            partner.id,
             "under their minimum order value",
-            f"costs {money(cents(cost), currency)}, below partner {partner.id}'s minimum order value {number(minimum)}",
+            lambda: (
+                f"costs {money(cents(cost), currency)}, below partner {partner.id}'s minimum order value "
+                f"{number(minimum)}"
+            ),
         )
     left = usage.module_left(module)
     if left is not None and quantity > left:
-        return "over capacity", f"module capacity {number(left)} left, step needs {number(quantity)}"
-    partner_left = usage.partner_left(partner)
-    needed = quantity * module.usage
-    if partner_left is not None and needed > partner_left:
-        return (
-            "over partner capacity",
-            f"partner {partner.id} has {number(partner_left)} capacity left, step needs {number(needed)}",
+        return Rejection(
+            module.id,
+            partner.id,
+            "over capacity",
+            lambda: f"module capacity {number(left)} left, step needs {number(quantity)}",
         )
+    partner_left = usage.partner_left(partner)
+    if partner_left is not None:
+        needed = quantity * module.usage
+        if needed > partner_left:
+            return Rejection(
+                module.id,
+                partner.id,
+                "over partner capacity",
+                lambda: f"partner {partner.id} has {number(partner_left)} capacity left, step needs {number(needed)}",
+            )
     return None
 
 
@@ -230,15 +325,7 @@ def _bound_by_totals(request: Request, entries: list[StepCandidates], currency: 
         # When even the cheapest plan breaks the budget, the model's explanation says so better.
         for index, entry in enumerate(entries if total <= limit else []):
             others = total - cheapest[index]
-            _drop(
-                entry,
-                lambda c, others=others: others + c.cost > limit,
-                "over budget",
-                lambda c, others=others: (
-                    f"the cheapest plan with it costs {money(others + c.cost, currency)}; "
-                    f"budget is {money(limit, currency)}"
-                ),
-            )
+            _drop(entry, lambda c: c.cost, others, limit, "over budget", partial(_over_budget, limit, currency))
     deadline = request.deadline_offset
     if deadline is not None:
         index_of = {step.id: i for i, step in enumerate(request.steps)}
@@ -260,19 +347,36 @@ def _bound_by_totals(request: Request, entries: list[StepCandidates], currency: 
         for i, entry in enumerate(entries if fastest_finish <= deadline else []):
             _drop(
                 entry,
-                lambda c, i=i: head[i] + c.duration + tail[i] > deadline,
+                lambda c: c.duration,
+                head[i] + tail[i],
+                deadline,
                 "too slow for the deadline",
-                lambda c, i=i: (
-                    f"the earliest finish with it is {head[i] + c.duration + tail[i]}; deadline is {deadline}"
-                ),
+                partial(_too_slow, deadline),
             )
 
 
-def _drop(entry: StepCandidates, rejects, reason: str, detail) -> None:  # type: ignore[no-untyped-def]
+def _over_budget(limit: int, currency: str | None, total: int) -> str:
+    return f"the cheapest plan with it costs {money(total, currency)}; budget is {money(limit, currency)}"
+
+
+def _too_slow(deadline: int, finish: int) -> str:
+    return f"the earliest finish with it is {finish}; deadline is {deadline}"
+
+
+def _drop(
+    entry: StepCandidates,
+    amount: Callable[[Candidate], int],
+    others: int,
+    limit: int,
+    reason: str,
+    words: Callable[[int], str],
+) -> None:
+    """Reject the candidates whose amount, with the best the other steps can do, exceeds the limit."""
     kept = []
     for candidate in entry.candidates:
-        if rejects(candidate):
-            entry.rejected.append(Rejection(candidate.module.id, candidate.partner.id, reason, detail(candidate)))
+        total = others + amount(candidate)
+        if total > limit:
+            entry.rejected.append(Rejection(candidate.module.id, candidate.partner.id, reason, partial(words, total)))
         else:
             kept.append(candidate)
     entry.candidates = kept

@@ -52,6 +52,8 @@ class Network:
     by_capability: dict[str, tuple[Module, ...]] = field(default_factory=dict)
     # (module id, quantity) -> (cost, cost in cents, duration): requests of a run share them.
     measures: dict[tuple[str, Decimal], tuple[Decimal, int, int]] = field(default_factory=dict, compare=False)
+    # capability -> what candidate filtering needs of each module offering it, built on first use.
+    offers: dict[str, tuple[Any, ...]] = field(default_factory=dict, compare=False)
 
     def request_file(self, request: Request) -> str:
         return self.origins[("request", request.id)].file
