@@ -37,15 +37,23 @@ def number(value: Decimal) -> str:
     return text
 
 
-@dataclass(frozen=True)
 class Candidate:
-    """A module that may do a step, with what it would cost and take at the step's quantity."""
+    """A module that may do a step, with what it would cost and take at the step's quantity.
 
-    module: Module
-    partner: Partner
-    quantity: Decimal
-    cost: int  # cents
-    duration: int
+    A slotted class rather than a frozen dataclass: one is made per module and step of every request.
+    """
+
+    __slots__ = ("cost", "duration", "module", "partner", "quantity")
+
+    def __init__(self, module: Module, partner: Partner, quantity: Decimal, cost: int, duration: int) -> None:
+        self.module = module
+        self.partner = partner
+        self.quantity = quantity
+        self.cost = cost  # cents
+        self.duration = duration
+
+    def __repr__(self) -> str:
+        return f"Candidate({self.module.id!r}, {self.partner.id!r}, {self.quantity}, {self.cost}, {self.duration})"
 
     @property
     def usage(self) -> Decimal:
@@ -163,6 +171,7 @@ class _Offer:
     partner: Partner
     regions: frozenset[str]
     held: frozenset[str]
+    limited: bool  # a minimum order value, or a module or partner capacity
 
 
 def _offers(network: Network, capability: str) -> tuple[_Offer, ...]:
@@ -171,7 +180,13 @@ def _offers(network: Network, capability: str) -> tuple[_Offer, ...]:
         made = []
         for module in network.by_capability.get(capability, ()):
             partner = network.partners[module.partner]
-            made.append(_Offer(module, partner, frozenset(served_regions(module, partner)), holds(module, partner)))
+            limited = (
+                partner.interests.min_order_value is not None
+                or module.capacity is not None
+                or partner.capacity is not None
+            )
+            regions = frozenset(served_regions(module, partner))
+            made.append(_Offer(module, partner, regions, holds(module, partner), limited))
         network.offers[capability] = offers = tuple(made)
     return offers
 
@@ -195,12 +210,12 @@ def find_candidates(
     excluded = frozenset(request.exclude)
     region = request.region
     minimum_reputation = request.min_reputation
-    measures = network.measures
     for step in request.steps:
         quantity = step_quantity(request, step)
         required = sorted(set(request.certifications) | set(step.certifications))
         needed = frozenset(required)
         pin = step.partner
+        measures = network.measures.setdefault(quantity, {})
         offers = _offers(network, step.capability)
         entry = StepCandidates(step, quantity, len(offers))
         candidates = entry.candidates
@@ -224,16 +239,16 @@ def find_candidates(
                     Rejection(module.id, partner_id, *_reputation(partner_id, partner.reputation, minimum_reputation))
                 )
             else:
-                key = (module.id, quantity)
-                measured = measures.get(key)
+                measured = measures.get(module.id)
                 if measured is None:
                     cost = module.cost_at(quantity)
-                    measured = measures[key] = (cost, cents(cost), module.duration_at(quantity))
-                rejection = _reject_by_amount(module, partner, quantity, measured[0], usage, currency)
-                if rejection is None:
-                    candidates.append(Candidate(module, partner, quantity, measured[1], measured[2]))
-                else:
-                    rejected.append(rejection)
+                    measured = measures[module.id] = (cost, cents(cost), module.duration_at(quantity))
+                if offer.limited:
+                    rejection = _reject_by_amount(module, partner, quantity, measured[0], usage, currency)
+                    if rejection is not None:
+                        rejected.append(rejection)
+                        continue
+                candidates.append(Candidate(module, partner, quantity, measured[1], measured[2]))
         result.append(entry)
     if bound:
         _bound_by_totals(request, result, currency)

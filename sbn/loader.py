@@ -50,8 +50,8 @@ class Network:
     files: tuple[str, ...]
     warnings: tuple[Diagnostic, ...] = ()
     by_capability: dict[str, tuple[Module, ...]] = field(default_factory=dict)
-    # (module id, quantity) -> (cost, cost in cents, duration): requests of a run share them.
-    measures: dict[tuple[str, Decimal], tuple[Decimal, int, int]] = field(default_factory=dict, compare=False)
+    # quantity -> module id -> (cost, cost in cents, duration): requests of a run share them.
+    measures: dict[Decimal, dict[str, tuple[Decimal, int, int]]] = field(default_factory=dict, compare=False)
     # capability -> what candidate filtering needs of each module offering it, built on first use.
     offers: dict[str, tuple[Any, ...]] = field(default_factory=dict, compare=False)
 
