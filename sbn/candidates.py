@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, partial
+from typing import cast
 
 from sbn.loader import Network
 from sbn.model import Module, Partner, Request, Step
@@ -43,14 +44,26 @@ class Candidate:
     A slotted class rather than a frozen dataclass: one is made per module and step of every request.
     """
 
-    __slots__ = ("cost", "duration", "module", "partner", "quantity")
+    __slots__ = ("accepts", "cost", "duration", "module", "partner", "provides", "quantity")
 
-    def __init__(self, module: Module, partner: Partner, quantity: Decimal, cost: int, duration: int) -> None:
+    def __init__(
+        self,
+        module: Module,
+        partner: Partner,
+        quantity: Decimal,
+        cost: int,
+        duration: int,
+        accepts: frozenset[str] | None = None,
+        provides: frozenset[str] | None = None,
+    ) -> None:
         self.module = module
         self.partner = partner
         self.quantity = quantity
         self.cost = cost  # cents
         self.duration = duration
+        # The module's inputs (None: accepts anything) and outputs as sets.
+        self.accepts = accepts if accepts is not None else (frozenset(module.inputs) or None)
+        self.provides = provides if provides is not None else frozenset(module.outputs)
 
     def __repr__(self) -> str:
         return f"Candidate({self.module.id!r}, {self.partner.id!r}, {self.quantity}, {self.cost}, {self.duration})"
@@ -172,6 +185,8 @@ class _Offer:
     regions: frozenset[str]
     held: frozenset[str]
     limited: bool  # a minimum order value, or a module or partner capacity
+    accepts: frozenset[str] | None  # None: accepts anything
+    provides: frozenset[str]
 
 
 def _offers(network: Network, capability: str) -> tuple[_Offer, ...]:
@@ -186,9 +201,63 @@ def _offers(network: Network, capability: str) -> tuple[_Offer, ...]:
                 or partner.capacity is not None
             )
             regions = frozenset(served_regions(module, partner))
-            made.append(_Offer(module, partner, regions, holds(module, partner), limited))
+            accepts = frozenset(module.inputs) or None
+            made.append(
+                _Offer(module, partner, regions, holds(module, partner), limited, accepts, frozenset(module.outputs))
+            )
         network.offers[capability] = offers = tuple(made)
     return offers
+
+
+@dataclass(frozen=True)
+class _Filtered:
+    """A capability's offers split by the rules a request and step fix: (position among the offers, ...)."""
+
+    passing: tuple[tuple[int, _Offer], ...]
+    rejected: tuple[tuple[int, Rejection], ...]
+    rejections: tuple[Rejection, ...]
+
+
+def _filter(
+    network: Network,
+    capability: str,
+    without: frozenset[str],
+    excluded: frozenset[str],
+    pin: str | None,
+    region: str | None,
+    required: tuple[str, ...],
+    minimum_reputation: Decimal | None,
+) -> _Filtered:
+    """The rules about the module alone that do not depend on amounts; requests of a run share the outcome."""
+    key = (capability, without, excluded, pin, region, required, minimum_reputation)
+    found: _Filtered | None = network.filtered.get(key)
+    if found is not None:
+        return found
+    needed = frozenset(required)
+    passing = []
+    rejected = []
+    for position, offer in enumerate(_offers(network, capability)):
+        module_id, partner = offer.module.id, offer.partner
+        partner_id = partner.id
+        if partner_id in without:
+            reason = _left(partner_id)
+        elif partner_id in excluded:
+            reason = _excluded(partner_id)
+        elif pin is not None and partner_id != pin:
+            reason = _pinned(pin)
+        elif region is not None and region not in offer.regions and "*" not in offer.regions:
+            reason = _region(region)
+        elif required and not needed <= offer.held:
+            reason = _certification(next(c for c in required if c not in offer.held))
+        elif minimum_reputation is not None and partner.reputation < minimum_reputation:
+            reason = _reputation(partner_id, partner.reputation, minimum_reputation)
+        else:
+            passing.append((position, offer))
+            continue
+        rejected.append((position, Rejection(module_id, partner_id, *reason)))
+    found = _Filtered(tuple(passing), tuple(rejected), tuple(r for _, r in rejected))
+    network.filtered[key] = found
+    return found
 
 
 def find_candidates(
@@ -205,55 +274,51 @@ def find_candidates(
     steps do: fewer choices for the engine, but explanations need the unbounded candidates.
     The first rule a module breaks is its reason, in this order: --without, exclude, pin,
     region, certifications, reputation, minimum order value, module capacity, partner capacity.
+    Rejections are listed in the order the modules were declared, those of the bounds last.
     """
     result = []
+    priced: list[list[tuple[_Offer, tuple[Decimal, int, int]]]] = []
     excluded = frozenset(request.exclude)
-    region = request.region
-    minimum_reputation = request.min_reputation
     for step in request.steps:
         quantity = step_quantity(request, step)
-        required = sorted(set(request.certifications) | set(step.certifications))
-        needed = frozenset(required)
-        pin = step.partner
+        required = tuple(sorted(set(request.certifications) | set(step.certifications)))
+        filtered = _filter(
+            network, step.capability, without, excluded, step.partner, request.region, required, request.min_reputation
+        )
         measures = network.measures.setdefault(quantity, {})
-        offers = _offers(network, step.capability)
-        entry = StepCandidates(step, quantity, len(offers))
-        candidates = entry.candidates
-        rejected = entry.rejected
-        for offer in offers:
-            module, partner = offer.module, offer.partner
-            partner_id = partner.id
-            if partner_id in without:
-                rejected.append(Rejection(module.id, partner_id, *_left(partner_id)))
-            elif partner_id in excluded:
-                rejected.append(Rejection(module.id, partner_id, *_excluded(partner_id)))
-            elif pin is not None and partner_id != pin:
-                rejected.append(Rejection(module.id, partner_id, *_pinned(pin)))
-            elif region is not None and region not in offer.regions and "*" not in offer.regions:
-                rejected.append(Rejection(module.id, partner_id, *_region(region)))
-            elif required and not needed <= offer.held:
-                missing = next(c for c in required if c not in offer.held)
-                rejected.append(Rejection(module.id, partner_id, *_certification(missing)))
-            elif minimum_reputation is not None and partner.reputation < minimum_reputation:
-                rejected.append(
-                    Rejection(module.id, partner_id, *_reputation(partner_id, partner.reputation, minimum_reputation))
-                )
-            else:
-                measured = measures.get(module.id)
-                if measured is None:
-                    cost = module.cost_at(quantity)
-                    measured = measures[module.id] = (cost, cents(cost), module.duration_at(quantity))
-                if offer.limited:
-                    rejection = _reject_by_amount(module, partner, quantity, measured[0], usage, currency)
-                    if rejection is not None:
-                        rejected.append(rejection)
-                        continue
-                candidates.append(Candidate(module, partner, quantity, measured[1], measured[2]))
+        kept = []
+        late: list[tuple[int, Rejection]] = []
+        for position, offer in filtered.passing:
+            module = offer.module
+            measured = measures.get(module.id)
+            if measured is None:
+                cost = module.cost_at(quantity)
+                measured = measures[module.id] = (cost, cents(cost), module.duration_at(quantity))
+            if offer.limited:
+                rejection = _reject_by_amount(module, offer.partner, quantity, measured[0], usage, currency)
+                if rejection is not None:
+                    late.append((position, rejection))
+                    continue
+            kept.append((offer, measured))
+        offered = len(filtered.passing) + len(filtered.rejected)
+        entry = StepCandidates(step, quantity, offered)
+        if late:
+            entry.rejected = [r for _, r in sorted(filtered.rejected + tuple(late), key=lambda item: item[0])]
+        else:
+            entry.rejected = list(filtered.rejections)
         result.append(entry)
+        priced.append(kept)
     if bound:
-        _bound_by_totals(request, result, currency)
-    for entry in result:
-        entry.candidates.sort(key=lambda c: c.module.id)
+        priced = _bound_by_totals(request, result, priced, currency)
+    for entry, kept in zip(result, priced, strict=True):
+        quantity = entry.quantity
+        entry.candidates = sorted(
+            (
+                Candidate(offer.module, offer.partner, quantity, cost, duration, offer.accepts, offer.provides)
+                for offer, (_, cost, duration) in kept
+            ),
+            key=lambda c: c.module.id,
+        )
     return result
 
 
@@ -329,22 +394,33 @@ def _reject_by_amount(
     return None
 
 
-def _bound_by_totals(request: Request, entries: list[StepCandidates], currency: str | None) -> None:
-    """Drop candidates that break the budget or deadline even with the cheapest or fastest others."""
-    if any(not entry.candidates for entry in entries):
-        return
+Priced = list[tuple[_Offer, tuple[Decimal, int, int]]]
+
+
+def _bound_by_totals(
+    request: Request, entries: list[StepCandidates], priced: list[Priced], currency: str | None
+) -> list[Priced]:
+    """Drop candidates that break the budget or deadline even with the cheapest or fastest others.
+
+    ``priced`` holds each step's candidates as (offer, (cost, cents, duration)); returns what is kept.
+    """
+    if any(not kept for kept in priced):
+        return priced
     if request.budget is not None:
         limit = int((request.budget * 100).to_integral_value(rounding="ROUND_FLOOR"))
-        cheapest = [min(c.cost for c in entry.candidates) for entry in entries]
+        cheapest = [min(measured[1] for _, measured in kept) for kept in priced]
         total = sum(cheapest)
         # When even the cheapest plan breaks the budget, the model's explanation says so better.
-        for index, entry in enumerate(entries if total <= limit else []):
-            others = total - cheapest[index]
-            _drop(entry, lambda c: c.cost, others, limit, "over budget", partial(_over_budget, limit, currency))
+        if total <= limit:
+            words = partial(_over_budget, limit, currency)
+            priced = [
+                _drop(entry, kept, 1, total - cheapest[index], limit, "over budget", words)
+                for index, (entry, kept) in enumerate(zip(entries, priced, strict=True))
+            ]
     deadline = request.deadline_offset
     if deadline is not None:
         index_of = {step.id: i for i, step in enumerate(request.steps)}
-        fastest = [min(c.duration for c in entry.candidates) for entry in entries]
+        fastest = [min(measured[2] for _, measured in kept) for kept in priced]
         from sbn.loader import topological_order
 
         order = topological_order(request)
@@ -359,15 +435,13 @@ def _bound_by_totals(request: Request, entries: list[StepCandidates], currency: 
                 j = index_of[before]
                 tail[j] = max(tail[j], fastest[i] + tail[i])
         fastest_finish = max(head[i] + fastest[i] + tail[i] for i in range(len(entries)))
-        for i, entry in enumerate(entries if fastest_finish <= deadline else []):
-            _drop(
-                entry,
-                lambda c: c.duration,
-                head[i] + tail[i],
-                deadline,
-                "too slow for the deadline",
-                partial(_too_slow, deadline),
-            )
+        if fastest_finish <= deadline:
+            words = partial(_too_slow, deadline)
+            priced = [
+                _drop(entry, kept, 2, head[i] + tail[i], deadline, "too slow for the deadline", words)
+                for i, (entry, kept) in enumerate(zip(entries, priced, strict=True))
+            ]
+    return priced
 
 
 def _over_budget(limit: int, currency: str | None, total: int) -> str:
@@ -380,21 +454,22 @@ def _too_slow(deadline: int, finish: int) -> str:
 
 def _drop(
     entry: StepCandidates,
-    amount: Callable[[Candidate], int],
+    kept: Priced,
+    field: int,
     others: int,
     limit: int,
     reason: str,
     words: Callable[[int], str],
-) -> None:
-    """Reject the candidates whose amount, with the best the other steps can do, exceeds the limit."""
-    kept = []
-    for candidate in entry.candidates:
-        total = others + amount(candidate)
+) -> Priced:
+    """Reject the candidates whose amount (cents or duration), with the best of the other steps, exceeds the limit."""
+    within = []
+    for offer, measured in kept:
+        total = others + cast(int, measured[field])
         if total > limit:
-            entry.rejected.append(Rejection(candidate.module.id, candidate.partner.id, reason, partial(words, total)))
+            entry.rejected.append(Rejection(offer.module.id, offer.partner.id, reason, partial(words, total)))
         else:
-            kept.append(candidate)
-    entry.candidates = kept
+            within.append((offer, measured))
+    return within
 
 
 def by_partner(candidates: Mapping[str, Candidate]) -> dict[str, list[Candidate]]:

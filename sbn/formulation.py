@@ -89,6 +89,9 @@ def build_model(
     return model
 
 
+_NOTHING: frozenset[str] = frozenset()
+
+
 def preference_order(request: Request):  # type: ignore[no-untyped-def]
     """The order in which a step's candidates are preferred among equals: the tie-break, and who prunes whom.
 
@@ -142,25 +145,28 @@ def prune_dominated(
             )
             groups.setdefault(key, []).append(candidate)
         kept: list[Candidate] = []
+        keeping = keep.get(entry.step.id)
         for members in groups.values():
             members.sort(key=order)
-            # Free candidates kept so far: each at most as costly as any later one, by the sort.
-            frontier: list[tuple[int, frozenset[str] | None, frozenset[str]]] = []
+            # Free candidates kept so far, by the interfaces that matter here, with the least duration
+            # among them: each at most as costly as any later candidate, by the sort.
+            frontier: dict[tuple[frozenset[str] | None, frozenset[str]], int] = {}
             for candidate in members:
                 duration = candidate.duration if use_time else 0
-                accepts = frozenset(candidate.module.inputs) or None  # None: accepts anything
-                outputs = frozenset(candidate.module.outputs)
-                beaten = keep.get(entry.step.id) != candidate.module.id and any(
+                accepts = candidate.accepts if waits else None
+                outputs = candidate.provides if feeds else _NOTHING
+                beaten = keeping != candidate.module.id and any(
                     other_duration <= duration
-                    and (not waits or other_accepts is None or (accepts is not None and accepts <= other_accepts))
-                    and (not feeds or outputs <= other_outputs)
-                    for other_duration, other_accepts, other_outputs in frontier
+                    and (other_accepts is None or (accepts is not None and accepts <= other_accepts))
+                    and outputs <= other_outputs
+                    for (other_accepts, other_outputs), other_duration in frontier.items()
                 )
                 if beaten:
                     continue
                 kept.append(candidate)
                 if free(candidate):
-                    frontier.append((duration, accepts, outputs))
+                    signature = (accepts, outputs)
+                    frontier[signature] = min(frontier.get(signature, duration), duration)
         kept.sort(key=lambda c: c.module.id)
         pruned.append(StepCandidates(entry.step, entry.quantity, entry.offered, kept, entry.rejected))
     return pruned

@@ -54,6 +54,8 @@ class Network:
     measures: dict[Decimal, dict[str, tuple[Decimal, int, int]]] = field(default_factory=dict, compare=False)
     # capability -> what candidate filtering needs of each module offering it, built on first use.
     offers: dict[str, tuple[Any, ...]] = field(default_factory=dict, compare=False)
+    # (capability and the rules a request and step fix) -> the offers passing them, the others rejected.
+    filtered: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False)
 
     def request_file(self, request: Request) -> str:
         return self.origins[("request", request.id)].file
