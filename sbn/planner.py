@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -40,6 +40,8 @@ class Options:
     # Settle a request without the engine when the certificate of settle_directly holds (tests turn it off
     # to compare both ways).
     direct: bool = True
+    # Prepare the next request while the engine searches (tests turn it off to compare both ways).
+    ahead: bool = True
 
 
 @dataclass
@@ -58,14 +60,29 @@ class Evaluation:
 
 
 def plan_requests(network: Network, requests: Sequence[Request], options: Options) -> list[Plan]:
-    """Plan by priority (high first, then file order) on shared capacity; return in file order."""
+    """Plan by priority (high first, then file order) on shared capacity; return in file order.
+
+    While the engine searches for one request, the next is prepared (candidates, model) on the
+    capacity left before it; that preparation is used only if the plan found used no limited
+    module or partner the next request could choose, so the plans are those of one-by-one planning.
+    """
     usage = Usage()
     order = sorted(range(len(requests)), key=lambda i: (-requests[i].priority, i))
     plans: dict[int, Plan] = {}
-    for i in order:
-        plan = plan_request(network, requests[i], usage, options)
+    ready: dict[int, _Work] = {}
+    for position, i in enumerate(order):
+        work = ready.pop(i, None) or _prepare(network, requests[i], usage, options)
+        following = order[position + 1] if position + 1 < len(order) else None
+
+        def ahead(following: int | None = following) -> None:
+            if following is not None:
+                ready[following] = _prepare(network, requests[following], usage, options)
+
+        plan = _complete(network, work, usage, options, ahead if options.ahead else None)
         for candidate in plan.picks:
             usage.add(candidate)
+        if following in ready and _depends_on(ready[following], plan.picks):
+            del ready[following]
         plans[i] = plan
     if options.backups:
         for plan in plans.values():
@@ -75,28 +92,40 @@ def plan_requests(network: Network, requests: Sequence[Request], options: Option
 
 
 def plan_request(network: Network, request: Request, usage: Usage, options: Options) -> Plan:
-    currency = network.info.currency
-    entries = find_candidates(network, request, usage, options.without, currency)
+    """The best plan of one request on the capacity ``usage`` leaves."""
+    return _complete(network, _prepare(network, request, usage, options), usage, options)
+
+
+@dataclass
+class _Work:
+    """A request prepared for the engine: its candidates, and either its plan or the model to solve."""
+
+    plan: Plan
+    previous: dict[str, str] | None = None
+    model: PlanModel | None = None
+    objectives: list[Objective] = field(default_factory=list)
+    explain: bool = False  # infeasible: the explanation needs the engine
+
+
+def _prepare(network: Network, request: Request, usage: Usage, options: Options) -> _Work:
+    """Everything before the engine runs; never uses the engine (it may be busy with another request)."""
+    entries = find_candidates(network, request, usage, options.without, network.info.currency)
     plan = Plan(request, SolveStatus.INFEASIBLE, steps=entries, backups=options.backups)
+    previous = (options.previous or {}).get(request.id)
+    work = _Work(plan, previous)
     empty = [entry for entry in entries if not entry.candidates]
     if empty:
         plan.reasons = [entry.summary() for entry in empty]
-        return plan
+        return work
     if _unpluggable_edges(request, entries):
-        plan.reasons = _explain_infeasible(network, request, usage, options)
-        return plan
-    previous = (options.previous or {}).get(request.id)
+        work.explain = True
+        return work
     criteria = list(dict.fromkeys(request.optimize))
     settled = settle_directly(network, request, entries, usage, criteria, previous) if options.direct else None
     if settled is not None:
-        picks, evaluation = settled
-        plan.status = SolveStatus.OPTIMAL
-        plan.picks = picks
-        plan.assignments = _assignments(request, picks, evaluation)
-        if options.previous is not None:
-            _mark_changes(plan, previous or {})
-        return plan
-    model = build_model(
+        _planned(work, SolveStatus.OPTIMAL, *settled, options)
+        return work
+    work.model = build_model(
         request,
         entries,
         network.partners,
@@ -105,8 +134,21 @@ def plan_request(network: Network, request: Request, usage: Usage, options: Opti
         need_partners="partners" in criteria,
         keep=previous,
     )
-    objectives = _objectives(model, criteria, previous)
-    outcome = solve(model.milp, objectives, options.time_limit)
+    work.objectives = _objectives(work.model, criteria, previous)
+    return work
+
+
+def _complete(
+    network: Network, work: _Work, usage: Usage, options: Options, ahead: Callable[[], None] | None = None
+) -> Plan:
+    """Solve the prepared model (running ``ahead`` while the engine searches), check and explain."""
+    plan, request, model = work.plan, work.plan.request, work.model
+    if work.explain:
+        plan.reasons = _explain_infeasible(network, request, usage, options)
+        return plan
+    if model is None:
+        return plan
+    outcome = solve(model.milp, work.objectives, options.time_limit, meanwhile=ahead)
     if outcome.status == SolveStatus.INFEASIBLE:
         plan.reasons = _explain_infeasible(network, request, usage, options)
         return plan
@@ -120,14 +162,38 @@ def plan_request(network: Network, request: Request, usage: Usage, options: Opti
         raise PlanCheckError(
             f"the engine returned a plan for {request.id} that breaks a rule: {evaluation.problems[0]}"
         )
-    plan.status = outcome.status
+    _planned(work, outcome.status, picks, evaluation, options)
     if outcome.status == SolveStatus.FEASIBLE:
         plan.reasons = [f"stopped by the time limit of {options.time_limit:g} s: best plan found, not proven optimal"]
-    plan.picks = picks
-    plan.assignments = _assignments(request, picks, evaluation)
-    if options.previous is not None:
-        _mark_changes(plan, previous or {})
     return plan
+
+
+def _planned(
+    work: _Work, status: SolveStatus, picks: list[Candidate], evaluation: Evaluation, options: Options
+) -> None:
+    plan = work.plan
+    plan.status = status
+    plan.picks = picks
+    plan.assignments = _assignments(plan.request, picks, evaluation)
+    if options.previous is not None:
+        _mark_changes(plan, work.previous or {})
+
+
+def _depends_on(work: _Work, picks: list[Candidate]) -> bool:
+    """Whether the capacity ``picks`` use could change the prepared request: some module or partner with a
+    capacity among them is one the request could choose (its candidates and rejected modules)."""
+    modules = {c.module.id for c in picks if c.module.capacity is not None}
+    partners = {c.partner.id for c in picks if c.partner.capacity is not None}
+    if not modules and not partners:
+        return False
+    for entry in work.plan.steps:
+        for candidate in entry.candidates:
+            if candidate.module.id in modules or candidate.partner.id in partners:
+                return True
+        for rejection in entry.rejected:
+            if rejection.module in modules or rejection.partner in partners:
+                return True
+    return False
 
 
 def settle_directly(

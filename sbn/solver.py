@@ -10,7 +10,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -113,8 +113,13 @@ def solve(
     objectives: Sequence[Objective],
     time_limit: float,
     without_groups: frozenset[str] = frozenset(),
+    meanwhile: Callable[[], None] | None = None,
 ) -> Outcome:
-    """Minimise the objectives in lexicographic order; each must be integer-valued."""
+    """Minimise the objectives in lexicographic order; each must be integer-valued.
+
+    ``meanwhile`` runs in this thread while the engine searches in its own, at most once (during the
+    first branch-and-bound run); it must not use the engine.
+    """
     import highspy
 
     with _lock:
@@ -148,7 +153,8 @@ def solve(
                 status = relaxed
             else:
                 highs.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.001))
-                _run(highs)
+                _run(highs, meanwhile)
+                meanwhile = None
                 status = highs.getModelStatus()
             has_solution = highs.getInfo().primal_solution_status == 2
             if status == highspy.HighsModelStatus.kOptimal:
@@ -226,11 +232,13 @@ class _Worker:
             finally:
                 self.done.set()
 
-    def run(self, highs: Any) -> None:
+    def run(self, highs: Any, meanwhile: Callable[[], None] | None = None) -> None:
         self.done.clear()
         self.failure = None
         self.jobs.put(highs)
         try:
+            if meanwhile is not None:
+                meanwhile()
             while not self.done.wait(0.05):
                 pass
         except KeyboardInterrupt:
@@ -243,12 +251,12 @@ class _Worker:
 _worker: _Worker | None = None
 
 
-def _run(highs: Any) -> None:
-    """Run the engine in the worker thread and wait for it."""
+def _run(highs: Any, meanwhile: Callable[[], None] | None = None) -> None:
+    """Run the engine in the worker thread and wait for it, doing ``meanwhile`` first."""
     global _worker
     if _worker is None:
         _worker = _Worker()
-    _worker.run(highs)
+    _worker.run(highs, meanwhile)
 
 
 def interrupted_mid_search() -> bool:

@@ -100,11 +100,20 @@ def plan(
     backups: bool = False,
     time_limit: float = 30.0,
     direct: bool = True,
+    ahead: bool = True,
 ) -> tuple[Network, list[Plan]]:
-    """Plan every request of the document in the library, as `sbn plan` does (``direct=False``: always the engine)."""
+    """Plan every request of the document in the library, as `sbn plan` does.
+
+    ``direct=False``: always through the engine; ``ahead=False``: no request prepared while another is solved.
+    """
     network = load(directory, doc)
     options = Options(
-        time_limit=time_limit, without=frozenset(without), previous=previous, backups=backups, direct=direct
+        time_limit=time_limit,
+        without=frozenset(without),
+        previous=previous,
+        backups=backups,
+        direct=direct,
+        ahead=ahead,
     )
     return network, plan_requests(network, list(network.requests), options)
 

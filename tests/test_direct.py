@@ -1,7 +1,8 @@
-"""Plans settled without the engine (planner.settle_directly) are exactly the engine's plans.
+"""Shortcuts that must not change a plan: settling without the engine, preparing the next request early.
 
-Hand-made cases pin when the certificate holds and when each part of it refuses; the property
-tests plan random networks both ways (Options.direct on and off) and compare the output byte for byte.
+Hand-made cases pin when the certificate of planner.settle_directly holds and when each part of it
+refuses; the property tests plan random networks both ways (Options.direct, Options.ahead on and
+off) and compare the output byte for byte.
 """
 
 from __future__ import annotations
@@ -154,3 +155,35 @@ def test_settled_replans_are_the_engines_byte_for_byte(case: tuple[Doc, Doc, lis
         direct = plan_dict(Path(name), after, without=left, previous=previous)
         engine = plan_dict(Path(name), after, without=left, previous=previous, direct=False)
     assert json.dumps(direct) == json.dumps(engine)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks())
+def test_requests_prepared_ahead_get_the_plans_of_one_by_one_planning(doc: Doc) -> None:
+    """Several requests sharing capacity: a preparation made before the previous plan is used only if still right."""
+    many = Doc(
+        partners=doc.partners,
+        modules=doc.modules,
+        requests=[{**r, "id": f"{r['id']}-{k}"} for k in range(3) for r in doc.requests],
+    )
+    with tempfile.TemporaryDirectory() as name:
+        ahead = plan_dict(Path(name), many, direct=False)
+        one_by_one = plan_dict(Path(name), many, direct=False, ahead=False)
+    assert json.dumps(ahead) == json.dumps(one_by_one)
+
+
+def test_a_preparation_that_read_capacity_the_previous_plan_used_is_redone(tmp_path: Path) -> None:
+    """Two identical requests, one module with room for one: the second must not reuse the first's preparation."""
+    modules = [
+        module("a1", "p1", "a", cost=1, outputs=["x"], capacity=1),
+        module("a2", "p2", "a", cost=4, outputs=["x"]),
+        module("b1", "p1", "b", cost=1, inputs=["y"]),
+        module("b2", "p2", "b", cost=2, inputs=["x"]),
+    ]
+    doc = Doc(
+        partners=[partner("p1"), partner("p2")],
+        modules=modules,
+        requests=[request("r1", *CHAIN), request("r2", *CHAIN)],
+    )
+    plans = plan_dict(tmp_path, doc)["plans"]
+    assert [[a["module"] for a in p["assignments"]] for p in plans] == [["a1", "b2"], ["a2", "b2"]]
