@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from sbn.errors import Diagnostic, InputError, UsageError
 from sbn.model import CRITERIA, Document, Module, NetworkInfo, Partner, Request
-from sbn.yamlread import Source, display_name, locate, parse_leniently, read_source
+from sbn.yamlread import Source, display_name, locate, parse_leniently, read_data, read_source
 
 SECTIONS: dict[str, type[BaseModel]] = {"partners": Partner, "modules": Module, "requests": Request}
 TOP_LEVEL = ("network", "include", "partners", "modules", "requests")
@@ -138,8 +138,7 @@ class _Loader:
         self.order.setdefault(source.name, len(self.order))
         self.files[key] = _Loaded(source, key, self.order[source.name])
         try:
-            data, root, yaml_problems = parse_leniently(source)
-            del root  # the node tree is many times the data: let it go before validating
+            data, yaml_problems = read_data(source)  # no node tree: many times the data
         except InputError as error:
             self.diagnostics.extend(error.diagnostics)
             return
