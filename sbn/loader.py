@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Generic, get_args
 
 from pydantic import BaseModel, ValidationError
+from typing_extensions import TypeVar
 
 from sbn.errors import Diagnostic, InputError, UsageError
 from sbn.model import CRITERIA, Document, Module, NetworkInfo, Partner, Request
-from sbn.yamlread import Source, display_name, locate, parse_leniently, read_source
+from sbn.yamlread import Source, display_name, locate, parse_leniently, read_data, read_source
 
 SECTIONS: dict[str, type[BaseModel]] = {"partners": Partner, "modules": Module, "requests": Request}
 TOP_LEVEL = ("network", "include", "partners", "modules", "requests")
@@ -30,7 +31,7 @@ MAX_REPORTED = 100
 Path_ = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where an item was declared: its file and its path inside that file's data."""
 
@@ -38,18 +39,42 @@ class Origin:
     path: Path_
 
 
+class ModuleRef:
+    """What `sbn validate` keeps of a valid module: enough to check references, find duplicates and count.
+
+    A pydantic Module costs about 2,700 bytes; this about 100, its partner and capability shared.
+    """
+
+    __slots__ = ("capability", "file", "id", "index", "partner")
+
+    def __init__(self, id: str, partner: str, capability: str, file: str, index: int) -> None:
+        self.id = id
+        self.partner = partner
+        self.capability = capability
+        self.file = file
+        self.index = index  # in the file's list of modules
+
+    @property
+    def origin(self) -> Origin:
+        return Origin(self.file, ("modules", self.index))
+
+
+# Module when planning; ModuleRef when only validating (load_units).
+M = TypeVar("M", Module, ModuleRef, default=Module)
+
+
 @dataclass(frozen=True)
-class Network:
+class Network(Generic[M]):
     """A validated network: lookup maps built once, never mutated."""
 
     info: NetworkInfo
     partners: dict[str, Partner]
-    modules: dict[str, Module]
+    modules: dict[str, M]
     requests: tuple[Request, ...]
-    origins: dict[tuple[str, str], Origin]
+    origins: dict[tuple[str, str], Origin]  # of modules too, unless they are ModuleRefs (which know theirs)
     files: tuple[str, ...]
     warnings: tuple[Diagnostic, ...] = ()
-    by_capability: dict[str, tuple[Module, ...]] = field(default_factory=dict)
+    by_capability: dict[str, tuple[M, ...]] = field(default_factory=dict)
     # quantity -> module id -> (cost, cost in cents, duration): requests of a run share them.
     measures: dict[Decimal, dict[str, tuple[Decimal, int, int]]] = field(default_factory=dict, compare=False)
     # capability -> what candidate filtering needs of each module offering it, built on first use.
@@ -82,9 +107,15 @@ class _Loaded:
 
 
 class _Loader:
-    """Reads files (each once), follows includes, validates items and collects problems."""
+    """Reads files (each once), follows includes, validates items and collects problems.
 
-    def __init__(self) -> None:
+    A lean loader keeps a ModuleRef of each valid module instead of the Module (see load_units).
+    """
+
+    def __init__(self, lean: bool = False) -> None:
+        self.lean = lean
+        self.refs: list[ModuleRef] = []
+        self.strings: dict[str, str] = {}  # one copy of each partner id and capability a ModuleRef holds
         self.files: dict[str, _Loaded] = {}
         self.stack: list[str] = []
         self.diagnostics: list[Diagnostic] = []
@@ -142,8 +173,7 @@ class _Loader:
         self.order.setdefault(source.name, len(self.order))
         self.files[key] = _Loaded(source, key, self.order[source.name])
         try:
-            data, root, yaml_problems = parse_leniently(source)
-            del root  # the node tree is many times the data: let it go before validating
+            data, yaml_problems = read_data(source)  # no node tree: many times the data
         except InputError as error:
             self.diagnostics.extend(error.diagnostics)
             return
@@ -160,7 +190,9 @@ class _Loader:
         self.stack.append(key)
         try:
             self.check_document(source.name, data)
-            for index, target in self.include_targets(source.name, data, directory):
+            targets = self.include_targets(source.name, data, directory)
+            del data  # not kept while the included files load
+            for index, target in targets:
                 origin = (source.name, ("include", index))
                 if target.is_dir():
                     for child in expand_directory(target):
@@ -218,7 +250,13 @@ class _Loader:
                     if isinstance(entry, dict) and isinstance(entry.get("id"), str):
                         self.invalid_ids[section].add(entry["id"])
                     continue
-                self.items[section].append((item, Origin(name, path)))
+                if self.lean and isinstance(item, Module):
+                    strings = self.strings
+                    partner = strings.setdefault(item.partner, item.partner)
+                    capability = strings.setdefault(item.capability, item.capability)
+                    self.refs.append(ModuleRef(item.id, partner, capability, name, index))
+                else:
+                    self.items[section].append((item, Origin(name, path)))
 
     def add_validation_errors(self, name: str, prefix: Path_, error: ValidationError, model: type[BaseModel]) -> None:
         for detail in error.errors(include_url=False):
@@ -375,9 +413,10 @@ def _load_network(paths: Sequence[str], *, allow_empty: bool = False) -> Network
     return _finish(loader)
 
 
-def _finish(loader: _Loader) -> Network:
+def _finish(loader: _Loader) -> Network[Any]:
     partners: dict[str, Partner] = {}
     modules: dict[str, Module] = {}
+    refs: dict[str, ModuleRef] = {}
     requests: dict[str, Request] = {}
     origins: dict[tuple[str, str], Origin] = {}
     problems = loader.problems
@@ -401,6 +440,18 @@ def _finish(loader: _Loader) -> Network:
                 continue
             target[item_id] = item  # type: ignore[assignment]
             origins[(kind, item_id)] = origin
+        if section == "modules":
+            for ref in loader.refs:  # a lean loader's modules, in the same order
+                first_ref = refs.setdefault(ref.id, ref)
+                if first_ref is not ref:
+                    problems.append(
+                        _Problem(
+                            ref.file,
+                            (*ref.origin.path, "id"),
+                            f"duplicate module id {ref.id!r}: first declared at {{}}",
+                            refs=(first_ref.origin,),
+                        )
+                    )
     if len(loader.network) > 1:
         first = loader.network[0][1]
         for _, origin in loader.network[1:]:
@@ -410,11 +461,16 @@ def _finish(loader: _Loader) -> Network:
                 )
             )
     info = loader.network[0][0] if loader.network else NetworkInfo()
-    by_capability: dict[str, list[Module]] = defaultdict(list)
-    for module in modules.values():
+    by_capability: dict[str, list[Module | ModuleRef]] = defaultdict(list)
+    for module in (refs if loader.lean else modules).values():
         by_capability[module.capability].append(module)
+    module_partners = (
+        ((ref.origin, ref.partner) for ref in refs.values())
+        if loader.lean
+        else ((origins[("module", module.id)], module.partner) for module in modules.values())
+    )
     invalid_partners = loader.invalid_ids["partners"]
-    check_references(partners, modules, requests, origins, info, by_capability, problems, invalid_partners)
+    check_references(partners, module_partners, requests, origins, info, by_capability, problems, invalid_partners)
     diagnostics = loader.diagnostics + loader.resolve(problems)
     diagnostics.sort(key=loader.sort_key)
     errors = [d for d in diagnostics if d.severity == "error"]
@@ -423,7 +479,7 @@ def _finish(loader: _Loader) -> Network:
     return Network(
         info=info,
         partners=partners,
-        modules=modules,
+        modules=refs if loader.lean else modules,
         requests=tuple(requests.values()),
         origins=origins,
         files=tuple(loaded.source.name for loaded in sorted(loader.files.values(), key=lambda f: f.order)),
@@ -434,16 +490,17 @@ def _finish(loader: _Loader) -> Network:
 
 def check_references(
     partners: dict[str, Partner],
-    modules: dict[str, Module],
+    module_partners: Iterable[tuple[Origin, str]],
     requests: dict[str, Request],
     origins: dict[tuple[str, str], Origin],
     info: NetworkInfo,
-    by_capability: dict[str, list[Module]],
+    by_capability: Collection[str],
     problems: list[_Problem],
     declared: Collection[str] = (),
 ) -> list[_Problem]:
     """References between items: partners, steps, cycles; and capabilities nobody offers.
 
+    ``module_partners`` holds each module's origin and partner id; ``by_capability`` the capabilities offered.
     ``declared`` holds the ids of partners declared but invalid: they are reported once, not again where referenced.
     """
     declared = set(declared) | set(partners)
@@ -453,8 +510,8 @@ def check_references(
             message = unknown_field(partner_id, sorted(declared), "partner")
             problems.append(_Problem(origin.file, origin.path + path, message))
 
-    for module in modules.values():
-        unknown_partner(origins[("module", module.id)], ("partner",), module.partner)
+    for origin, partner_id in module_partners:
+        unknown_partner(origin, ("partner",), partner_id)
     for partner in partners.values():
         for index, other in enumerate(partner.interests.avoid):
             unknown_partner(origins[("partner", partner.id)], ("interests", "avoid", index), other)
@@ -601,14 +658,14 @@ def topological_order(request: Request) -> list[int]:
     return order
 
 
-def _load_units(paths: Sequence[str]) -> list[Network | InputError]:
+def _load_units(paths: Sequence[str]) -> list[Network[ModuleRef] | InputError]:
     """Validate what is under ``paths``: each network on its own when several are found.
 
     A root file (one no other file includes) and what it includes form a unit; units that
     declare a network are checked separately, and files outside them join the only network
     or, when there are several, are checked together.
     """
-    loader = _Loader()
+    loader = _Loader(lean=True)
     for raw in paths:
         loader.load_path(raw)
     if len(loader.network) <= 1:
@@ -650,9 +707,12 @@ def _load_units(paths: Sequence[str]) -> list[Network | InputError]:
         network_units[0].extend(loose)
     elif loose:
         network_units.append(loose)
-    results: list[Network | InputError] = []
+    loader.refs.clear()  # each unit is loaded again below
+    for kept in loader.items.values():
+        kept.clear()
+    results: list[Network[ModuleRef] | InputError] = []
     for unit_keys in network_units:
-        fresh = _Loader()
+        fresh = _Loader(lean=True)
         for key in unit_keys:
             if key == STDIN:
                 loaded = loader.files[key]
@@ -663,7 +723,7 @@ def _load_units(paths: Sequence[str]) -> list[Network | InputError]:
     return results
 
 
-def _attempt(loader: _Loader) -> Network | InputError:
+def _attempt(loader: _Loader) -> Network[Any] | InputError:
     try:
         return _finish(loader)
     except InputError as error:
@@ -704,8 +764,8 @@ def load_network(paths: Sequence[str], *, allow_empty: bool = False) -> Network:
         return _load_network(paths, allow_empty=allow_empty)
 
 
-def load_units(paths: Sequence[str]) -> list[Network | InputError]:
-    """Validate what is under ``paths``, each network on its own (see _load_units)."""
+def load_units(paths: Sequence[str]) -> list[Network[ModuleRef] | InputError]:
+    """Validate what is under ``paths``, each network on its own (see _load_units); modules kept as ModuleRefs."""
     with _without_cycle_collection():
         return _load_units(paths)
 

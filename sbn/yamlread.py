@@ -22,6 +22,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.events import (
+    DocumentEndEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
@@ -198,6 +207,81 @@ def parse_leniently(source: Source) -> tuple[Any, Node | None, list[Diagnostic]]
     if builder.refused_tag:
         raise InputError(builder.errors)
     return data, node, builder.errors
+
+
+def read_data(source: Source) -> tuple[Any, list[Diagnostic]]:
+    """The data of ``parse_leniently`` without its node tree, which is many times the data.
+
+    Plain documents (no anchor, alias, tag, merge key, duplicate or non-text key, nesting at most
+    ``_EVENT_DEPTH`` deep) are built straight from the parser's events, each dropped once read.
+    Anything else, errors included, goes through ``parse_leniently``: same data, same problems.
+    """
+    try:
+        return _data_from_events(source.text), []
+    except Exception:  # whatever the fast path refuses, the full path decides
+        pass
+    data, _, problems = parse_leniently(source)
+    return data, problems
+
+
+class _NotPlain(Exception):
+    """The document needs the node tree: anchors, tags, merges, odd keys or deep nesting."""
+
+
+_EVENT_DEPTH = 500
+_NO_KEY: Any = object()
+
+
+def _data_from_events(text: str) -> Any:
+    parser = _Parser(text)
+    try:
+        get = parser.get_event
+        get()  # stream start
+        if type(get()) is StreamEndEvent:  # no document
+            return None
+        stack: list[tuple[Any, Any, bool]] = []
+        top: Any = None  # the open list or dict; None at the top level
+        key = _NO_KEY  # the key waiting for its value in an open dict
+        in_mapping = False
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is ScalarEvent:
+                if event.anchor is not None or event.tag is not None:
+                    raise _NotPlain
+                if in_mapping and key is _NO_KEY:
+                    key = event.value  # keys stay as written, even "~"
+                    if key == MERGE_KEY or key in top:
+                        raise _NotPlain
+                    continue
+                value: Any = None if (not event.style and event.value in NULLS) else event.value
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if event.anchor is not None or event.tag is not None or len(stack) >= _EVENT_DEPTH:
+                    raise _NotPlain
+                if in_mapping and key is _NO_KEY:
+                    raise _NotPlain  # a list or mapping as a key
+                stack.append((top, key, in_mapping))
+                in_mapping = kind is MappingStartEvent
+                top = {} if in_mapping else []
+                key = _NO_KEY
+                continue
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                value = top
+                top, key, in_mapping = stack.pop()
+            else:
+                raise _NotPlain  # an alias
+            if top is None:
+                break
+            if in_mapping:
+                top[key] = value
+                key = _NO_KEY
+            else:
+                top.append(value)
+        if type(get()) is not DocumentEndEvent or type(get()) is not StreamEndEvent:
+            raise _NotPlain  # more than one document: the composer says so
+        return value
+    finally:
+        parser.dispose()
 
 
 def _check_expansion(source: Source, root: Node) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sbn.errors import InputError, UsageError
-from sbn.loader import MAX_REPORTED, Network, load_network, load_units
+from sbn.loader import MAX_REPORTED, ModuleRef, Network, load_network, load_units
 
 Write = Callable[[str, str | bytes], Path]
 
@@ -767,6 +767,49 @@ BAD: list[object] = [
 @pytest.mark.parametrize(("files", "expected"), BAD)
 def test_bad_input_is_reported_exactly(write: Write, files: dict[str, str | bytes], expected: list[str]) -> None:
     assert problems(write, files) == expected
+
+
+@pytest.mark.parametrize(("files", "expected"), BAD)
+def test_validate_keeping_module_refs_reports_exactly_the_same(
+    write: Write, files: dict[str, str | bytes], expected: list[str]
+) -> None:
+    """load_units keeps a ModuleRef per module, not the Module: the diagnostics are those of load_network."""
+    for name, text in files.items():
+        write(name, text)
+    units = load_units([next(iter(files))])
+    if len(units) > 1:  # several networks: each is checked apart, so the problems differ by design
+        assert "network declared more than once" in " ".join(expected)
+        return
+    (unit,) = units
+    assert isinstance(unit, InputError)
+    assert [diagnostic.render() for diagnostic in unit.diagnostics] == expected
+
+
+def test_validate_keeps_what_it_needs_of_each_module(write: Write) -> None:
+    write("net.yaml", OK_SMALL + "  - id: r2\n    steps:\n      - capability: fly\n")
+    write("more.yaml", "modules:\n  - {id: more-weld, partner: bolt, capability: weld, cost: 3}\n")
+    full = load_network(["."])
+    (lean,) = load_units(["."])
+    assert isinstance(lean, Network)
+    assert all(isinstance(ref, ModuleRef) for ref in lean.modules.values())
+    assert [(m.id, m.partner, m.capability) for m in lean.modules.values()] == [
+        (m.id, m.partner, m.capability) for m in full.modules.values()
+    ]
+    assert [(ref.origin.file, ref.origin.path) for ref in lean.modules.values()] == [
+        ("more.yaml", ("modules", 0)),
+        ("net.yaml", ("modules", 0)),
+        ("net.yaml", ("modules", 1)),
+    ]
+    assert {capability: [m.id for m in group] for capability, group in lean.by_capability.items()} == {
+        capability: [m.id for m in group] for capability, group in full.by_capability.items()
+    }
+    assert (lean.info, lean.partners, lean.requests) == (full.info, full.partners, full.requests)
+    assert lean.files == full.files
+    assert (
+        [w.render() for w in lean.warnings]
+        == [w.render() for w in full.warnings]
+        == ["net.yaml:23:21: warning: no module offers capability 'fly' (step 'fly')"]
+    )
 
 
 def test_every_problem_is_reported_in_one_run_in_file_order(write: Write) -> None:

@@ -6,9 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sbn.errors import InputError
-from sbn.yamlread import Source, locate, parse, parse_leniently, read_source
+from sbn.yamlread import Source, _data_from_events, _NotPlain, locate, parse, parse_leniently, read_data, read_source
 
 BOMB = """\
 a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]
@@ -279,3 +282,69 @@ def test_locate_points_at_value_key_or_parent(
 
 def test_locate_in_an_empty_document_is_the_first_line() -> None:
     assert locate(None, ("partners", 0), False) == (1, 1)
+
+
+# -- read_data: the data without the node tree ----------------------------------------------------
+
+
+def outcome(read: Callable[[Source], tuple[object, list[object]]], text: str) -> str:
+    """What a reader gives for ``text``, keys in order: its data and problems, or the error it raises."""
+    try:
+        return repr(read(Source("a.yaml", text)))
+    except InputError as error:
+        return "raises " + repr(error.diagnostics)
+
+
+def by_nodes(source: Source) -> tuple[object, list[object]]:
+    data, _, problems = parse_leniently(source)
+    return data, list(problems)
+
+
+EDGE_CASES = [
+    "", "\n", "---\n", "--- # nothing\n...\n", "~", "a", "[a, ~, '']", "{a: 1}", "a:\n  - b: ~\n    c: ''\n",
+    "~: 1\n'': 2\nnull: 3\n", "? [a]\n: b\n", "? {a: 1}\n: b\n", "a: 1\na: 2\n", "a: &x 1\nb: *x\n",
+    "a: *x\n", "<<: {a: 1}\nb: 2\n", "'<<': {a: 1}\n", "a: !!str 1\n", "a: ! 1\n", "a: !!python/name:os x\n",
+    "a: 1\n---\nb: 2\n", "a: [1,\n", "a: b: c\n", "\ta: 1\n", "a: |\n  text\n  more\n", "a: 'x'\nb: \"y\"\n",
+    "%YAML 1.1\n---\na: 1\n", "[" * 600 + "]" * 600, "[" * 400 + "]" * 400, "a: \x07\n", "- - - a\n  - b\n",
+    BOMB, LOCATED,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", EDGE_CASES)
+def test_read_data_gives_what_the_node_tree_gives(text: str) -> None:
+    assert outcome(read_data, text) == outcome(by_nodes, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab:-[]{},&*!<~'\" \n#?|>", max_size=40))
+def test_read_data_gives_what_the_node_tree_gives_on_any_text(text: str) -> None:
+    assert outcome(read_data, text) == outcome(by_nodes, text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.recursive(
+        st.one_of(st.none(), st.text(max_size=5), st.integers()),
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=4),
+        max_leaves=20,
+    ),
+    st.booleans(),
+)
+def test_read_data_gives_what_the_node_tree_gives_on_dumped_data(value: object, flow: bool) -> None:
+    text = yaml.safe_dump(value, default_flow_style=flow, allow_unicode=True)
+    assert outcome(read_data, text) == outcome(by_nodes, text)
+
+
+def test_plain_documents_are_read_from_events() -> None:
+    text = "modules:\n  - id: m1\n    cost: {fixed: 1, per_unit: ~}\n    regions: ['*', '']\n"
+    assert _data_from_events(text) == {
+        "modules": [{"id": "m1", "cost": {"fixed": "1", "per_unit": None}, "regions": ["*", ""]}]
+    }
+
+
+@pytest.mark.parametrize(
+    "text", ["a: &x 1\n", "a: *x\n", "a: !!str 1\n", "<<: {a: 1}\n", "a: 1\na: 2\n", "? [a]\n: b\n"]
+)
+def test_documents_needing_the_node_tree_are_not_read_from_events(text: str) -> None:
+    with pytest.raises(_NotPlain):
+        _data_from_events(text)
