@@ -19,7 +19,7 @@ from sbn.formulation import (
     preference_order,
     tie_break,
 )
-from sbn.loader import Network, topological_order
+from sbn.loader import Network, topological_order, without_cycle_collection
 from sbn.model import Request
 from sbn.result import Assignment, Backup, Handoff, Plan
 from sbn.solver import Objective, SolveStatus, solve
@@ -66,6 +66,11 @@ def plan_requests(network: Network, requests: Sequence[Request], options: Option
     capacity left before it; that preparation is used only if the plan found used no limited
     module or partner the next request could choose, so the plans are those of one-by-one planning.
     """
+    with without_cycle_collection():
+        return _plan_requests(network, requests, options)
+
+
+def _plan_requests(network: Network, requests: Sequence[Request], options: Options) -> list[Plan]:
     usage = Usage()
     order = sorted(range(len(requests)), key=lambda i: (-requests[i].priority, i))
     plans: dict[int, Plan] = {}
