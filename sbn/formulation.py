@@ -155,18 +155,22 @@ def prune_dominated(
                 duration = candidate.duration if use_time else 0
                 accepts = candidate.accepts if waits else None
                 outputs = candidate.provides if feeds else _NOTHING
-                beaten = keeping != candidate.module.id and any(
-                    other_duration <= duration
-                    and (other_accepts is None or (accepts is not None and accepts <= other_accepts))
-                    and outputs <= other_outputs
-                    for (other_accepts, other_outputs), other_duration in frontier.items()
+                signature = (accepts, outputs)
+                same = frontier.get(signature)
+                beaten = keeping != candidate.module.id and (
+                    (same is not None and same <= duration)
+                    or any(
+                        other_duration <= duration
+                        and (other_accepts is None or (accepts is not None and accepts <= other_accepts))
+                        and outputs <= other_outputs
+                        for (other_accepts, other_outputs), other_duration in frontier.items()
+                    )
                 )
                 if beaten:
                     continue
                 kept.append(candidate)
                 if free(candidate):
-                    signature = (accepts, outputs)
-                    frontier[signature] = min(frontier.get(signature, duration), duration)
+                    frontier[signature] = duration if same is None else min(same, duration)
         kept.sort(key=lambda c: c.module.id)
         pruned.append(StepCandidates(entry.step, entry.quantity, entry.offered, kept, entry.rejected))
     return pruned
