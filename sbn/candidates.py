@@ -255,6 +255,8 @@ def _filter(
             passing.append((position, offer))
             continue
         rejected.append((position, Rejection(module_id, partner_id, *reason)))
+    # Passing offers in module id order: the candidates are made in that order, with no sort per request.
+    passing.sort(key=lambda item: item[1].module.id)
     found = _Filtered(tuple(passing), tuple(rejected), tuple(r for _, r in rejected))
     network.filtered[key] = found
     return found
@@ -277,7 +279,7 @@ def find_candidates(
     Rejections are listed in the order the modules were declared, those of the bounds last.
     """
     result = []
-    priced: list[list[tuple[_Offer, tuple[Decimal, int, int]]]] = []
+    priced: list[Priced] = []
     excluded = frozenset(request.exclude)
     for step in request.steps:
         quantity = step_quantity(request, step)
@@ -299,7 +301,7 @@ def find_candidates(
                 if rejection is not None:
                     late.append((position, rejection))
                     continue
-            kept.append((offer, measured))
+            kept.append((position, offer, measured))
         offered = len(filtered.passing) + len(filtered.rejected)
         entry = StepCandidates(step, quantity, offered)
         if late:
@@ -312,14 +314,20 @@ def find_candidates(
         priced = _bound_by_totals(request, result, priced, currency)
     for entry, kept in zip(result, priced, strict=True):
         quantity = entry.quantity
-        entry.candidates = sorted(
-            (
-                Candidate(offer.module, offer.partner, quantity, cost, duration, offer.accepts, offer.provides)
-                for offer, (_, cost, duration) in kept
-            ),
-            key=lambda c: c.module.id,
-        )
+        entry.candidates = [
+            Candidate(offer.module, offer.partner, quantity, cost, duration, offer.accepts, offer.provides)
+            for _, offer, (_, cost, duration) in kept
+        ]
     return result
+
+
+OVER_CAPACITY = "over capacity"
+OVER_PARTNER_CAPACITY = "over partner capacity"
+OVER_BUDGET = "over budget"
+TOO_SLOW = "too slow for the deadline"
+# The reasons that capacity used by other requests can make or unmake: capacity itself, and the budget and
+# deadline bounds, which depend on the cheapest and fastest candidates of the other steps.
+CAPACITY_DEPENDENT = frozenset({OVER_CAPACITY, OVER_PARTNER_CAPACITY, OVER_BUDGET, TOO_SLOW})
 
 
 # The reasons of the rules about the module itself: (counted category, detail) by the words of each.
@@ -378,7 +386,7 @@ def _reject_by_amount(
         return Rejection(
             module.id,
             partner.id,
-            "over capacity",
+            OVER_CAPACITY,
             lambda: f"module capacity {number(left)} left, step needs {number(quantity)}",
         )
     partner_left = usage.partner_left(partner)
@@ -388,13 +396,14 @@ def _reject_by_amount(
             return Rejection(
                 module.id,
                 partner.id,
-                "over partner capacity",
+                OVER_PARTNER_CAPACITY,
                 lambda: f"partner {partner.id} has {number(partner_left)} capacity left, step needs {number(needed)}",
             )
     return None
 
 
-Priced = list[tuple[_Offer, tuple[Decimal, int, int]]]
+# A step's candidates before they are made: (position among the offers, offer, (cost, cents, duration)).
+Priced = list[tuple[int, _Offer, tuple[Decimal, int, int]]]
 
 
 def _bound_by_totals(
@@ -402,25 +411,25 @@ def _bound_by_totals(
 ) -> list[Priced]:
     """Drop candidates that break the budget or deadline even with the cheapest or fastest others.
 
-    ``priced`` holds each step's candidates as (offer, (cost, cents, duration)); returns what is kept.
+    ``priced`` holds each step's candidates (see Priced); returns what is kept.
     """
     if any(not kept for kept in priced):
         return priced
     if request.budget is not None:
         limit = int((request.budget * 100).to_integral_value(rounding="ROUND_FLOOR"))
-        cheapest = [min(measured[1] for _, measured in kept) for kept in priced]
+        cheapest = [min(measured[1] for _, _, measured in kept) for kept in priced]
         total = sum(cheapest)
         # When even the cheapest plan breaks the budget, the model's explanation says so better.
         if total <= limit:
             words = partial(_over_budget, limit, currency)
             priced = [
-                _drop(entry, kept, 1, total - cheapest[index], limit, "over budget", words)
+                _drop(entry, kept, 1, total - cheapest[index], limit, OVER_BUDGET, words)
                 for index, (entry, kept) in enumerate(zip(entries, priced, strict=True))
             ]
     deadline = request.deadline_offset
     if deadline is not None:
         index_of = {step.id: i for i, step in enumerate(request.steps)}
-        fastest = [min(measured[2] for _, measured in kept) for kept in priced]
+        fastest = [min(measured[2] for _, _, measured in kept) for kept in priced]
         from sbn.loader import topological_order
 
         order = topological_order(request)
@@ -438,7 +447,7 @@ def _bound_by_totals(
         if fastest_finish <= deadline:
             words = partial(_too_slow, deadline)
             priced = [
-                _drop(entry, kept, 2, head[i] + tail[i], deadline, "too slow for the deadline", words)
+                _drop(entry, kept, 2, head[i] + tail[i], deadline, TOO_SLOW, words)
                 for i, (entry, kept) in enumerate(zip(entries, priced, strict=True))
             ]
     return priced
@@ -463,12 +472,16 @@ def _drop(
 ) -> Priced:
     """Reject the candidates whose amount (cents or duration), with the best of the other steps, exceeds the limit."""
     within = []
-    for offer, measured in kept:
+    dropped = []
+    for item in kept:
+        position, offer, measured = item
         total = others + cast(int, measured[field])
         if total > limit:
-            entry.rejected.append(Rejection(offer.module.id, offer.partner.id, reason, partial(words, total)))
+            dropped.append((position, Rejection(offer.module.id, offer.partner.id, reason, partial(words, total))))
         else:
-            within.append((offer, measured))
+            within.append(item)
+    dropped.sort(key=lambda pair: pair[0])  # in the order the modules were declared
+    entry.rejected.extend(rejection for _, rejection in dropped)
     return within
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sbn.candidates import Candidate, StepCandidates, Usage, find_candidates, money
+from sbn.candidates import CAPACITY_DEPENDENT, Candidate, StepCandidates, Usage, find_candidates, money
 from sbn.errors import SbnError
 from sbn.formulation import (
     TIE_BREAK_MAX_CHOICES,
@@ -186,7 +186,8 @@ def _planned(
 
 def _depends_on(work: _Work, picks: list[Candidate]) -> bool:
     """Whether the capacity ``picks`` use could change the prepared request: some module or partner with a
-    capacity among them is one the request could choose (its candidates and rejected modules)."""
+    capacity among them is one of its candidates, or was rejected for a reason capacity could change
+    (rejections for region, certification and the like do not depend on capacity)."""
     modules = {c.module.id for c in picks if c.module.capacity is not None}
     partners = {c.partner.id for c in picks if c.partner.capacity is not None}
     if not modules and not partners:
@@ -196,7 +197,8 @@ def _depends_on(work: _Work, picks: list[Candidate]) -> bool:
             if candidate.module.id in modules or candidate.partner.id in partners:
                 return True
         for rejection in entry.rejected:
-            if rejection.module in modules or rejection.partner in partners:
+            involved = rejection.module in modules or rejection.partner in partners
+            if involved and rejection.reason in CAPACITY_DEPENDENT:
                 return True
     return False
 

@@ -118,10 +118,10 @@ def plan(
     return network, plan_requests(network, list(network.requests), options)
 
 
-def plan_dict(directory: Path, doc: Doc, **options: Any) -> dict[str, Any]:
-    """The `sbn.plan/v1` data of planning the document in the library."""
+def plan_dict(directory: Path, doc: Doc, explain: bool = False, **options: Any) -> dict[str, Any]:
+    """The `sbn.plan/v1` data of planning the document in the library (with --explain's rejected lists)."""
     network, plans = plan(directory, doc, **options)
-    return json.loads(json.dumps(plan_data(network, plans)))
+    return json.loads(json.dumps(plan_data(network, plans, explain=explain)))
 
 
 def run_cli(directory: Path, doc: Doc, *args: str, name: str = "network.yaml") -> tuple[int, dict[str, Any] | None]:

@@ -18,7 +18,7 @@ from test_bruteforce import networks
 from test_replan import replans
 
 from sbn.candidates import Usage, find_candidates
-from sbn.planner import settle_directly
+from sbn.planner import Options, _depends_on, _prepare, plan_request, settle_directly
 
 
 def settled(directory: Path, doc: Doc, previous: dict[str, str] | None = None) -> list[str] | None:
@@ -140,8 +140,8 @@ def test_ties_go_to_the_cheaper_then_faster_then_earlier_module(tmp_path: Path) 
 @given(networks())
 def test_settled_plans_are_the_engines_byte_for_byte(doc: Doc) -> None:
     with tempfile.TemporaryDirectory() as name:
-        direct = plan_dict(Path(name), doc, backups=True)
-        engine = plan_dict(Path(name), doc, backups=True, direct=False)
+        direct = plan_dict(Path(name), doc, explain=True, backups=True)
+        engine = plan_dict(Path(name), doc, explain=True, backups=True, direct=False)
     assert json.dumps(direct) == json.dumps(engine)
 
 
@@ -167,8 +167,8 @@ def test_requests_prepared_ahead_get_the_plans_of_one_by_one_planning(doc: Doc) 
         requests=[{**r, "id": f"{r['id']}-{k}"} for k in range(3) for r in doc.requests],
     )
     with tempfile.TemporaryDirectory() as name:
-        ahead = plan_dict(Path(name), many, direct=False)
-        one_by_one = plan_dict(Path(name), many, direct=False, ahead=False)
+        ahead = plan_dict(Path(name), many, explain=True, direct=False)
+        one_by_one = plan_dict(Path(name), many, explain=True, direct=False, ahead=False)
     assert json.dumps(ahead) == json.dumps(one_by_one)
 
 
@@ -187,3 +187,49 @@ def test_a_preparation_that_read_capacity_the_previous_plan_used_is_redone(tmp_p
     )
     plans = plan_dict(tmp_path, doc)["plans"]
     assert [[a["module"] for a in p["assignments"]] for p in plans] == [["a1", "b2"], ["a2", "b2"]]
+
+
+def prepared_and_first_plan(directory: Path, doc: Doc) -> tuple[Any, Any]:
+    """r2 prepared on the capacity before r1, as while the engine searches for r1; and r1's plan."""
+    network = load(directory, doc)
+    first, second = network.requests
+    options = Options()
+    work = _prepare(network, second, Usage(), options)
+    return work, plan_request(network, first, Usage(), options)
+
+
+CAPPED = [
+    module("a1", "p1", "a", cost=1, capacity=2, regions=["NL"]),
+    module("a2", "p2", "a", cost=5, regions=["*"]),
+    module("b1", "p1", "b", cost=1, regions=["*"]),
+]
+
+
+def test_a_preparation_is_redone_when_the_plan_used_a_capped_module_it_rejected_for_capacity(tmp_path: Path) -> None:
+    doc = Doc(
+        partners=[partner("p1"), partner("p2")],
+        modules=CAPPED,
+        requests=[request("r1", *CHAIN), request("r2", *CHAIN, quantity=3)],
+    )
+    work, first = prepared_and_first_plan(tmp_path, doc)
+    assert [c.module.id for c in first.picks] == ["a1", "b1"]
+    reasons = {r.module: r.detail for entry in work.plan.steps for r in entry.rejected}
+    assert reasons["a1"] == "module capacity 2 left, step needs 3"  # worded on the capacity before r1
+    assert _depends_on(work, first.picks)
+
+
+def test_a_preparation_is_kept_when_the_capped_module_was_rejected_for_a_reason_capacity_cannot_change(
+    tmp_path: Path,
+) -> None:
+    doc = Doc(
+        partners=[partner("p1"), partner("p2")],
+        modules=CAPPED,
+        requests=[request("r1", *CHAIN), request("r2", *CHAIN, region="DE")],
+    )
+    work, first = prepared_and_first_plan(tmp_path, doc)
+    assert [c.module.id for c in first.picks] == ["a1", "b1"]
+    assert {r.module: r.reason for entry in work.plan.steps for r in entry.rejected} == {"a1": "do not serve region DE"}
+    assert not _depends_on(work, first.picks)
+    # A plan of modules without capacity never changes another request.
+    uncapped = [c for c in first.picks if c.module.capacity is None]
+    assert not _depends_on(work, uncapped)
