@@ -187,6 +187,14 @@ class _Offer:
     limited: bool  # a minimum order value, or a module or partner capacity
     accepts: frozenset[str] | None  # None: accepts anything
     provides: frozenset[str]
+    # (cost, cents, duration) when neither cost nor lead time depends on the quantity, else None.
+    constant: tuple[Decimal, int, int] | None
+
+
+def measure(module: Module, quantity: Decimal) -> tuple[Decimal, int, int]:
+    """(cost, cost in cents, duration) of a module at a quantity."""
+    cost = module.cost_at(quantity)
+    return cost, cents(cost), module.duration_at(quantity)
 
 
 def _offers(network: Network, capability: str) -> tuple[_Offer, ...]:
@@ -202,8 +210,20 @@ def _offers(network: Network, capability: str) -> tuple[_Offer, ...]:
             )
             regions = frozenset(served_regions(module, partner))
             accepts = frozenset(module.inputs) or None
+            constant = None
+            if not module.cost.per_unit and not module.lead_time.per_unit:
+                constant = measure(module, Decimal(1))
             made.append(
-                _Offer(module, partner, regions, holds(module, partner), limited, accepts, frozenset(module.outputs))
+                _Offer(
+                    module,
+                    partner,
+                    regions,
+                    holds(module, partner),
+                    limited,
+                    accepts,
+                    frozenset(module.outputs),
+                    constant,
+                )
             )
         network.offers[capability] = offers = tuple(made)
     return offers
@@ -292,10 +312,9 @@ def find_candidates(
         late: list[tuple[int, Rejection]] = []
         for position, offer in filtered.passing:
             module = offer.module
-            measured = measures.get(module.id)
+            measured = offer.constant or measures.get(module.id)
             if measured is None:
-                cost = module.cost_at(quantity)
-                measured = measures[module.id] = (cost, cents(cost), module.duration_at(quantity))
+                measured = measures[module.id] = measure(module, quantity)
             if offer.limited:
                 rejection = _reject_by_amount(module, offer.partner, quantity, measured[0], usage, currency)
                 if rejection is not None:
