@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sbn.candidates import CAPACITY_DEPENDENT, Candidate, StepCandidates, Usage, find_candidates, money
+from sbn.candidates import CAPACITY_DEPENDENT, ZERO, Candidate, StepCandidates, Usage, find_candidates, money
 from sbn.errors import SbnError
 from sbn.formulation import (
     TIE_BREAK_MAX_CHOICES,
@@ -86,7 +86,7 @@ def _plan_requests(network: Network, requests: Sequence[Request], options: Optio
         plan = _complete(network, work, usage, options, ahead if options.ahead else None)
         for candidate in plan.picks:
             usage.add(candidate)
-        if following in ready and _depends_on(ready[following], plan.picks):
+        if following in ready and _depends_on(ready[following], plan.picks, usage):
             del ready[following]
         plans[i] = plan
     if options.backups:
@@ -184,22 +184,39 @@ def _planned(
         _mark_changes(plan, work.previous or {})
 
 
-def _depends_on(work: _Work, picks: list[Candidate]) -> bool:
-    """Whether the capacity ``picks`` use could change the prepared request: some module or partner with a
-    capacity among them is one of its candidates, or was rejected for a reason capacity could change
-    (rejections for region, certification and the like do not depend on capacity)."""
-    modules = {c.module.id for c in picks if c.module.capacity is not None}
-    partners = {c.partner.id for c in picks if c.partner.capacity is not None}
+def _depends_on(work: _Work, picks: list[Candidate], usage: Usage) -> bool:
+    """Whether the capacity ``picks`` used could change the prepared request (``usage`` includes them).
+
+    Only modules and partners with a capacity among the picks matter. The preparation stands when each of
+    them is, among its candidates, within what is now left even if every step took it (then filtering,
+    the capacity rows and any check against capacity come out the same), and none of its modules was
+    rejected for a reason capacity could change (the reason names the capacity left). Rejections for
+    region, certification and the like do not depend on capacity.
+    """
+    modules = {c.module.id: c.module for c in picks if c.module.capacity is not None}
+    partners = {c.partner.id: c.partner for c in picks if c.partner.capacity is not None}
     if not modules and not partners:
         return False
+    module_need: dict[str, Decimal] = {}
+    partner_need: dict[str, Decimal] = {}
     for entry in work.plan.steps:
         for candidate in entry.candidates:
-            if candidate.module.id in modules or candidate.partner.id in partners:
-                return True
+            if candidate.module.id in modules:
+                module_need[candidate.module.id] = module_need.get(candidate.module.id, ZERO) + candidate.quantity
+            if candidate.partner.id in partners:
+                partner_need[candidate.partner.id] = partner_need.get(candidate.partner.id, ZERO) + candidate.usage
         for rejection in entry.rejected:
             involved = rejection.module in modules or rejection.partner in partners
             if involved and rejection.reason in CAPACITY_DEPENDENT:
                 return True
+    for module_id, need in module_need.items():
+        left = usage.module_left(modules[module_id])
+        if left is not None and need > left:
+            return True
+    for partner_id, need in partner_need.items():
+        left = usage.partner_left(partners[partner_id])
+        if left is not None and need > left:
+            return True
     return False
 
 

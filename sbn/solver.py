@@ -131,6 +131,8 @@ def solve(
         small = len(milp.lower) <= SMALL_MODEL_COLUMNS
         highs.setOptionValue("presolve", "off" if small else "choose")
         highs.setOptionValue("mip_heuristic_run_feasibility_jump", not small)
+        # No presolve of sub-problems either: replaying the benchmark's 765 second stages, 1.22 s -> 0.90 s.
+        highs.setOptionValue("mip_root_presolve_only", small)
         deadline = time.monotonic() + time_limit
         achieved: list[float] = []
         values: list[float] | None = None

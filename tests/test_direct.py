@@ -189,13 +189,17 @@ def test_a_preparation_that_read_capacity_the_previous_plan_used_is_redone(tmp_p
     assert [[a["module"] for a in p["assignments"]] for p in plans] == [["a1", "b2"], ["a2", "b2"]]
 
 
-def prepared_and_first_plan(directory: Path, doc: Doc) -> tuple[Any, Any]:
-    """r2 prepared on the capacity before r1, as while the engine searches for r1; and r1's plan."""
+def prepared_and_first_plan(directory: Path, doc: Doc) -> tuple[Any, Any, Usage]:
+    """r2 prepared on the capacity before r1, as while the engine searches for r1; r1's plan; the usage after it."""
     network = load(directory, doc)
     first, second = network.requests
     options = Options()
     work = _prepare(network, second, Usage(), options)
-    return work, plan_request(network, first, Usage(), options)
+    plan = plan_request(network, first, Usage(), options)
+    usage = Usage()
+    for candidate in plan.picks:
+        usage.add(candidate)
+    return work, plan, usage
 
 
 CAPPED = [
@@ -205,31 +209,41 @@ CAPPED = [
 ]
 
 
-def test_a_preparation_is_redone_when_the_plan_used_a_capped_module_it_rejected_for_capacity(tmp_path: Path) -> None:
-    doc = Doc(
+def capped_doc(**second: Any) -> Doc:
+    return Doc(
         partners=[partner("p1"), partner("p2")],
         modules=CAPPED,
-        requests=[request("r1", *CHAIN), request("r2", *CHAIN, quantity=3)],
+        requests=[request("r1", *CHAIN), request("r2", *CHAIN, **second)],
     )
-    work, first = prepared_and_first_plan(tmp_path, doc)
+
+
+def test_a_preparation_is_redone_when_the_plan_used_a_capped_module_it_rejected_for_capacity(tmp_path: Path) -> None:
+    work, first, usage = prepared_and_first_plan(tmp_path, capped_doc(quantity=3))
     assert [c.module.id for c in first.picks] == ["a1", "b1"]
     reasons = {r.module: r.detail for entry in work.plan.steps for r in entry.rejected}
     assert reasons["a1"] == "module capacity 2 left, step needs 3"  # worded on the capacity before r1
-    assert _depends_on(work, first.picks)
+    assert _depends_on(work, first.picks, usage)
+
+
+def test_a_preparation_is_redone_when_a_capped_candidate_no_longer_fits(tmp_path: Path) -> None:
+    work, first, usage = prepared_and_first_plan(tmp_path, capped_doc(quantity=2))
+    assert "a1" in [c.module.id for c in work.plan.steps[0].candidates]  # 2 left before r1, 1 after
+    assert _depends_on(work, first.picks, usage)
+
+
+def test_a_preparation_is_kept_when_a_capped_candidate_still_fits_whatever_the_plan_takes(tmp_path: Path) -> None:
+    work, first, usage = prepared_and_first_plan(tmp_path, capped_doc(quantity=1))
+    assert "a1" in [c.module.id for c in work.plan.steps[0].candidates]  # 1 left after r1: enough
+    assert not _depends_on(work, first.picks, usage)
 
 
 def test_a_preparation_is_kept_when_the_capped_module_was_rejected_for_a_reason_capacity_cannot_change(
     tmp_path: Path,
 ) -> None:
-    doc = Doc(
-        partners=[partner("p1"), partner("p2")],
-        modules=CAPPED,
-        requests=[request("r1", *CHAIN), request("r2", *CHAIN, region="DE")],
-    )
-    work, first = prepared_and_first_plan(tmp_path, doc)
+    work, first, usage = prepared_and_first_plan(tmp_path, capped_doc(region="DE"))
     assert [c.module.id for c in first.picks] == ["a1", "b1"]
     assert {r.module: r.reason for entry in work.plan.steps for r in entry.rejected} == {"a1": "do not serve region DE"}
-    assert not _depends_on(work, first.picks)
+    assert not _depends_on(work, first.picks, usage)
     # A plan of modules without capacity never changes another request.
     uncapped = [c for c in first.picks if c.module.capacity is None]
-    assert not _depends_on(work, uncapped)
+    assert not _depends_on(work, uncapped, usage)
