@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
+from operator import attrgetter
 
 from sbn.candidates import Candidate, StepCandidates, Usage
 from sbn.model import Partner, Request
@@ -115,8 +116,12 @@ def prune_dominated(
     avoid) that the swap could break. Ties go to the cheaper, faster, then lower module id.
     """
     criteria = set(request.optimize)
-    order = preference_order(request)
+    use_cost = "cost" in criteria or request.budget is not None
     use_time = "time" in criteria or request.deadline_offset is not None
+    # preference_order, relying on each step's candidates coming in module id order (a stable sort keeps it).
+    fields = [name for name, used in (("cost", use_cost), ("duration", use_time)) if used]
+    order = attrgetter(*fields) if fields else None
+    grouped = "reputation" in criteria or "preferred" in criteria or counted
     prefer = set(request.prefer)
     followed = {before for entry in entries for before in entry.step.after}
     appearances: dict[str, int] = {}
@@ -137,7 +142,9 @@ def prune_dominated(
         waits = bool(entry.step.after)
         feeds = entry.step.id in followed
         groups: dict[tuple, list[Candidate]] = {}  # type: ignore[type-arg]
-        for candidate in entry.candidates:
+        if not grouped:
+            groups[()] = list(entry.candidates)
+        for candidate in entry.candidates if grouped else ():
             key = (
                 candidate.partner.reputation if "reputation" in criteria else None,
                 candidate.partner.id in prefer if "preferred" in criteria else None,
@@ -147,7 +154,8 @@ def prune_dominated(
         kept: list[Candidate] = []
         keeping = keep.get(entry.step.id)
         for members in groups.values():
-            members.sort(key=order)
+            if order is not None:
+                members.sort(key=order)
             # Free candidates kept so far, by the interfaces that matter here, with the least duration
             # among them: each at most as costly as any later candidate, by the sort.
             frontier: dict[tuple[frozenset[str] | None, frozenset[str]], int] = {}

@@ -756,6 +756,9 @@ def without_cycle_collection() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # What was made meanwhile is moved out of the collector's sight: re-enabled, it would
+            # otherwise walk all of it at once (0.25 s after planning 1,000 requests).
+            gc.freeze()
             gc.enable()
 
 
