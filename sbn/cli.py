@@ -98,6 +98,19 @@ def plan(
             help="Seconds of search per request before the best plan so far is taken.",
         ),
     ] = 10.0,
+    node_limit: Annotated[
+        int | None,
+        typer.Option(
+            "--node-limit",
+            min=1,
+            metavar="NODES",
+            help=(
+                "Branch-and-bound nodes per criterion before the best plan so far is taken: "
+                "unlike time, the same on every run and machine."
+            ),
+            show_default=False,
+        ),
+    ] = None,
     explain: Annotated[
         bool, typer.Option("--explain", help="List every rejected candidate by name with its reason.")
     ] = False,
@@ -129,6 +142,7 @@ def plan(
         output_format=output_format.value,
         output=output,
         time_limit=time_limit,
+        node_limit=node_limit,
         explain=explain,
         without=without or [],
         previous=previous,

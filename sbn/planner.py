@@ -22,7 +22,7 @@ from sbn.formulation import (
 from sbn.loader import Network, topological_order, without_cycle_collection
 from sbn.model import Request
 from sbn.result import Assignment, Backup, Handoff, Plan
-from sbn.solver import Objective, SolveStatus, solve
+from sbn.solver import Objective, Outcome, SolveStatus, solve
 
 RELAXABLE = ("plug_compatibility", "deadline", "budget", "max_partners", "avoid", "module_capacity", "partner_capacity")
 
@@ -34,6 +34,7 @@ class PlanCheckError(SbnError):
 @dataclass
 class Options:
     time_limit: float = 10.0
+    node_limit: int | None = None  # branch-and-bound nodes per stage: a deterministic limit of work
     without: frozenset[str] = frozenset()
     previous: dict[str, dict[str, str]] | None = None
     backups: bool = False
@@ -153,13 +154,13 @@ def _complete(
         return plan
     if model is None:
         return plan
-    outcome = solve(model.milp, work.objectives, options.time_limit, meanwhile=ahead)
+    outcome = solve(model.milp, work.objectives, options.time_limit, meanwhile=ahead, node_limit=options.node_limit)
     if outcome.status == SolveStatus.INFEASIBLE:
         plan.reasons = _explain_infeasible(network, request, usage, options)
         return plan
     if outcome.status == SolveStatus.UNKNOWN or outcome.values is None:
         plan.status = SolveStatus.UNKNOWN
-        plan.reasons = [f"no plan found within the time limit of {options.time_limit:g} s; try a larger --time-limit"]
+        plan.reasons = [f"no plan found within {_limit(outcome.stopped_by, options)}; try a larger {_flag(outcome)}"]
         return plan
     picks = model.chosen(outcome.values)
     evaluation = evaluate(network, request, picks, usage)
@@ -169,8 +170,18 @@ def _complete(
         )
     _planned(work, outcome.status, picks, evaluation, options)
     if outcome.status == SolveStatus.FEASIBLE:
-        plan.reasons = [f"stopped by the time limit of {options.time_limit:g} s: best plan found, not proven optimal"]
+        plan.reasons = [f"stopped by {_limit(outcome.stopped_by, options)}: best plan found, not proven optimal"]
     return plan
+
+
+def _limit(stopped_by: str, options: Options) -> str:
+    if stopped_by == "nodes":
+        return f"the node limit of {options.node_limit}"
+    return f"the time limit of {options.time_limit:g} s"
+
+
+def _flag(outcome: Outcome) -> str:
+    return "--node-limit" if outcome.stopped_by == "nodes" else "--time-limit"
 
 
 def _planned(

@@ -64,12 +64,16 @@ class Outcome:
     status: SolveStatus
     values: list[float] | None = None
     objectives: list[float] = field(default_factory=list)
+    # What stopped the search when status is FEASIBLE or UNKNOWN: "time" or "nodes".
+    stopped_by: str = "time"
 
 
 _INF = float("inf")
 # Models up to this many columns are solved without presolve and feasibility jump (see solve); GAP
 # instances of 500 columns (b05100) took 3x longer without presolve.
 SMALL_MODEL_COLUMNS = 300
+# HiGHS's own "no limit" for integer options (kHighsIInf).
+_NO_LIMIT = 2**31 - 1
 # Models up to this many integer columns try their linear relaxation before branch and bound (see solve).
 RELAXATION_FIRST_COLUMNS = 5000
 # A relaxation value this close to an integer counts as integral (HiGHS's own mip_feasibility_tolerance is 1e-6).
@@ -116,11 +120,14 @@ def solve(
     time_limit: float,
     without_groups: frozenset[str] = frozenset(),
     meanwhile: Callable[[], None] | None = None,
+    node_limit: int | None = None,
 ) -> Outcome:
     """Minimise the objectives in lexicographic order; each must be integer-valued.
 
     ``meanwhile`` runs in this thread while the engine searches in its own, at most once (during the
-    first branch-and-bound run); it must not use the engine.
+    first branch-and-bound run); it must not use the engine. ``node_limit`` bounds each stage's
+    branch and bound to that many nodes: a limit of work, unlike time, that gives the same result on
+    every run (the engine runs single-threaded with a fixed seed).
     """
     import highspy
 
@@ -135,6 +142,7 @@ def solve(
         highs.setOptionValue("mip_heuristic_run_feasibility_jump", not small)
         # No presolve of sub-problems either: replaying the benchmark's 765 second stages, 1.22 s -> 0.90 s.
         highs.setOptionValue("mip_root_presolve_only", small)
+        highs.setOptionValue("mip_max_nodes", node_limit if node_limit is not None else _NO_LIMIT)
         deadline = time.monotonic() + time_limit
         achieved: list[float] = []
         values: list[float] | None = None
@@ -177,11 +185,12 @@ def solve(
             infeasible = (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible)
             if status in infeasible and values is None:
                 return Outcome(SolveStatus.INFEASIBLE)
+            stopped_by = "nodes" if status == highspy.HighsModelStatus.kSolutionLimit else "time"
             if has_solution:
                 values = list(highs.getSolution().col_value)
             if values is None:
-                return Outcome(SolveStatus.UNKNOWN)
-            return Outcome(SolveStatus.FEASIBLE, values, achieved)
+                return Outcome(SolveStatus.UNKNOWN, stopped_by=stopped_by)
+            return Outcome(SolveStatus.FEASIBLE, values, achieved, stopped_by)
         return Outcome(SolveStatus.OPTIMAL, values, achieved)
 
 

@@ -160,3 +160,58 @@ def test_help_and_validate_do_not_import_the_solver(args: list[str]) -> None:
 def test_no_color_and_not_a_terminal_means_no_escape_codes() -> None:
     _, out, _ = invoke("plan", WEBSHOP)
     assert "\x1b[" not in out
+
+
+def assignment_problem(seed: int, agents: int = 6, jobs: int = 30) -> str:
+    """A small generalised assignment problem as a request: jobs to capacity-limited partners, cheapest total."""
+    import random
+
+    rng = random.Random(seed)
+    lines = ["partners:"]
+    lines += [f"  - {{id: a{a}, capacity: {rng.randint(40, 60)}}}" for a in range(agents)]
+    lines.append("modules:")
+    for j in range(jobs):
+        for a in range(agents):
+            cost, usage = rng.randint(10, 50), rng.randint(5, 25)
+            lines.append(f"  - {{id: j{j}-a{a}, partner: a{a}, capability: job{j}, cost: {cost}, usage: {usage}}}")
+    lines += ["requests:", "  - id: gap", "    optimize: [cost]", "    steps:"]
+    lines += [f"      - capability: job{j}" for j in range(jobs)]
+    return "\n".join(lines) + "\n"
+
+
+def plan_json(tmp_path: Path, text: str, *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    source = tmp_path / "gap.yaml"
+    source.write_text(text, encoding="utf-8")
+    output = tmp_path / "plan.json"
+    code = main(["plan", str(source), "--format", "json", "--output", str(output), *args])
+    return code, json.loads(output.read_text(encoding="utf-8"))
+
+
+def test_node_limit_stops_the_search_the_same_way_every_time(tmp_path: Path) -> None:
+    text = assignment_problem(1)
+    code, limited = plan_json(tmp_path, text, "--node-limit", "1")
+    plan = limited["plans"][0]
+    assert code == 1
+    assert plan["status"] == "feasible"
+    assert plan["reasons"] == ["stopped by the node limit of 1: best plan found, not proven optimal"]
+    _, again = plan_json(tmp_path, text, "--node-limit", "1")
+    assert again == limited
+    code, full = plan_json(tmp_path, text)
+    assert code == 0
+    assert full["plans"][0]["status"] == "optimal"
+    assert full["plans"][0]["cost"] < plan["cost"]
+
+
+def test_node_limit_that_the_search_does_not_reach_changes_nothing(tmp_path: Path) -> None:
+    text = assignment_problem(0)
+    code, limited = plan_json(tmp_path, text, "--node-limit", "1")
+    assert code == 0
+    _, full = plan_json(tmp_path, text)
+    assert limited == full
+    assert full["plans"][0]["status"] == "optimal"
+
+
+def test_node_limit_must_be_positive(tmp_path: Path) -> None:
+    source = tmp_path / "gap.yaml"
+    source.write_text(assignment_problem(0, agents=2, jobs=2), encoding="utf-8")
+    assert main(["plan", str(source), "--node-limit", "0"]) == 2

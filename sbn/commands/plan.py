@@ -23,6 +23,7 @@ def run_plan(
     output: Path | None,
     time_limit: float,
     explain: bool,
+    node_limit: int | None = None,
     without: Sequence[str],
     previous: Path | None,
     backups: bool,
@@ -46,6 +47,7 @@ def run_plan(
 
     options = Options(
         time_limit=time_limit,
+        node_limit=node_limit,
         without=frozenset(without),
         previous=read_previous(previous) if previous is not None else None,
         backups=backups,
