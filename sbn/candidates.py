@@ -53,17 +53,17 @@ class Candidate:
         quantity: Decimal,
         cost: int,
         duration: int,
-        accepts: frozenset[str] | None = None,
-        provides: frozenset[str] | None = None,
+        accepts: frozenset[str] | None,
+        provides: frozenset[str],
     ) -> None:
         self.module = module
         self.partner = partner
         self.quantity = quantity
         self.cost = cost  # cents
         self.duration = duration
-        # The module's inputs (None: accepts anything) and outputs as sets.
-        self.accepts = accepts if accepts is not None else (frozenset(module.inputs) or None)
-        self.provides = provides if provides is not None else frozenset(module.outputs)
+        # The module's inputs (None: accepts anything) and outputs as sets, from its _Offer.
+        self.accepts = accepts
+        self.provides = provides
 
     def __repr__(self) -> str:
         return f"Candidate({self.module.id!r}, {self.partner.id!r}, {self.quantity}, {self.cost}, {self.duration})"

@@ -93,15 +93,24 @@ def build_model(
 _NOTHING: frozenset[str] = frozenset()
 
 
+def _preferred_amounts(request: Request) -> tuple[str, ...]:
+    """The candidate amounts that count among equals: cost where it is a criterion or the request has a
+    budget, duration where time is a criterion or the request has a deadline."""
+    amounts = []
+    if "cost" in request.optimize or request.budget is not None:
+        amounts.append("cost")
+    if "time" in request.optimize or request.deadline_offset is not None:
+        amounts.append("duration")
+    return tuple(amounts)
+
+
 def preference_order(request: Request):  # type: ignore[no-untyped-def]
     """The order in which a step's candidates are preferred among equals: the tie-break, and who prunes whom.
 
-    Cheaper first where cost counts (a criterion, or the request has a budget), then faster where
-    time counts (a criterion, or a deadline), then earlier module id.
+    Cheaper first where cost counts, then faster where time counts (_preferred_amounts), then earlier module id.
     """
-    use_cost = "cost" in request.optimize or request.budget is not None
-    use_time = "time" in request.optimize or request.deadline_offset is not None
-    return lambda c: (c.cost if use_cost else 0, c.duration if use_time else 0, c.module.id)
+    amounts = _preferred_amounts(request)
+    return lambda c: (*(getattr(c, amount) for amount in amounts), c.module.id)
 
 
 def prune_dominated(
@@ -116,11 +125,10 @@ def prune_dominated(
     avoid) that the swap could break. Ties go to the cheaper, faster, then lower module id.
     """
     criteria = set(request.optimize)
-    use_cost = "cost" in criteria or request.budget is not None
-    use_time = "time" in criteria or request.deadline_offset is not None
+    amounts = _preferred_amounts(request)
+    use_time = "duration" in amounts
     # preference_order, relying on each step's candidates coming in module id order (a stable sort keeps it).
-    fields = [name for name, used in (("cost", use_cost), ("duration", use_time)) if used]
-    order = attrgetter(*fields) if fields else None
+    order = attrgetter(*amounts) if amounts else None
     grouped = "reputation" in criteria or "preferred" in criteria or counted
     prefer = set(request.prefer)
     followed = {before for entry in entries for before in entry.step.after}

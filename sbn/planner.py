@@ -22,7 +22,7 @@ from sbn.formulation import (
 from sbn.loader import Network, topological_order, without_cycle_collection
 from sbn.model import Request
 from sbn.result import Assignment, Backup, Handoff, Plan
-from sbn.solver import Objective, Outcome, SolveStatus, solve
+from sbn.solver import Objective, SolveStatus, solve
 
 RELAXABLE = ("plug_compatibility", "deadline", "budget", "max_partners", "avoid", "module_capacity", "partner_capacity")
 
@@ -160,7 +160,8 @@ def _complete(
         return plan
     if outcome.status == SolveStatus.UNKNOWN or outcome.values is None:
         plan.status = SolveStatus.UNKNOWN
-        plan.reasons = [f"no plan found within {_limit(outcome.stopped_by, options)}; try a larger {_flag(outcome)}"]
+        limit, flag = _limit(outcome.stopped_by, options), _flag(outcome.stopped_by)
+        plan.reasons = [f"no plan found within {limit}; try a larger {flag}"]
         return plan
     picks = model.chosen(outcome.values)
     evaluation = evaluate(network, request, picks, usage)
@@ -180,8 +181,8 @@ def _limit(stopped_by: str, options: Options) -> str:
     return f"the time limit of {options.time_limit:g} s"
 
 
-def _flag(outcome: Outcome) -> str:
-    return "--node-limit" if outcome.stopped_by == "nodes" else "--time-limit"
+def _flag(stopped_by: str) -> str:
+    return "--node-limit" if stopped_by == "nodes" else "--time-limit"
 
 
 def _planned(
