@@ -419,12 +419,16 @@ def check_reasons(ref: Reference, request: dict[str, Any], reasons: list[str]) -
             assert f"is {min(len(p.partners) for p in relaxed)};" in reason, reason
 
 
+def planning_order(doc: Doc) -> list[int]:
+    """SPEC §2: requests are planned by priority (high first), then file order."""
+    return sorted(range(len(doc.requests)), key=lambda i: (-doc.requests[i].get("priority", 0), i))
+
+
 def check_run(doc: Doc, data: dict[str, Any]) -> None:
     ref = Reference(doc)
     by_id = {p["request"]: p for p in data["plans"]}
     assert list(by_id) == [r["id"] for r in doc.requests]
-    order = sorted(range(len(doc.requests)), key=lambda i: (-doc.requests[i].get("priority", 0), i))
-    for i in order:
+    for i in planning_order(doc):
         request = doc.requests[i]
         entry = by_id[request["id"]]
         feasible = ref.plans(request)

@@ -29,7 +29,7 @@ from planning_helpers import (
     run_cli,
     step,
 )
-from test_bruteforce import Reference, networks, objective
+from test_bruteforce import Reference, networks, objective, planning_order
 
 # -- --without -------------------------------------------------------------------------------
 
@@ -487,8 +487,7 @@ def test_minimal_change_is_truly_minimal(case: tuple[Doc, Doc, list[str]]) -> No
     earlier = {p["request"]: modules_of(p) for p in first["plans"]}
     ref = Reference(after, without=left)
     by_id = {p["request"]: p for p in data["plans"]}
-    order = sorted(range(len(after.requests)), key=lambda i: (-after.requests[i].get("priority", 0), i))
-    for i in order:
+    for i in planning_order(after):
         req = after.requests[i]
         entry = by_id[req["id"]]
         feasible = ref.plans(req)
