@@ -413,6 +413,12 @@ def _load_network(paths: Sequence[str], *, allow_empty: bool = False) -> Network
     return _finish(loader)
 
 
+def _duplicate(kind: str, item_id: str, origin: Origin, first: Origin) -> _Problem:
+    return _Problem(
+        origin.file, (*origin.path, "id"), f"duplicate {kind} id {item_id!r}: first declared at {{}}", refs=(first,)
+    )
+
+
 def _finish(loader: _Loader) -> Network[Any]:
     partners: dict[str, Partner] = {}
     modules: dict[str, Module] = {}
@@ -428,15 +434,7 @@ def _finish(loader: _Loader) -> Network[Any]:
         for item, origin in loader.items[section]:
             item_id = item.id  # type: ignore[attr-defined]
             if item_id in target:
-                first = origins[(kind, item_id)]
-                problems.append(
-                    _Problem(
-                        origin.file,
-                        (*origin.path, "id"),
-                        f"duplicate {kind} id {item_id!r}: first declared at {{}}",
-                        refs=(first,),
-                    )
-                )
+                problems.append(_duplicate(kind, item_id, origin, origins[(kind, item_id)]))
                 continue
             target[item_id] = item  # type: ignore[assignment]
             origins[(kind, item_id)] = origin
@@ -444,14 +442,7 @@ def _finish(loader: _Loader) -> Network[Any]:
             for ref in loader.refs:  # a lean loader's modules, in the same order
                 first_ref = refs.setdefault(ref.id, ref)
                 if first_ref is not ref:
-                    problems.append(
-                        _Problem(
-                            ref.file,
-                            (*ref.origin.path, "id"),
-                            f"duplicate module id {ref.id!r}: first declared at {{}}",
-                            refs=(first_ref.origin,),
-                        )
-                    )
+                    problems.append(_duplicate("module", ref.id, ref.origin, first_ref.origin))
     if len(loader.network) > 1:
         first = loader.network[0][1]
         for _, origin in loader.network[1:]:
