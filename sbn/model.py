@@ -6,6 +6,7 @@ Numbers are ``Decimal`` parsed from the text as written, so money and durations 
 
 from __future__ import annotations
 
+import decimal
 import re
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
@@ -18,9 +19,16 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NON_FINITE = frozenset({".inf", "+.inf", "-.inf", ".nan", "inf", "+inf", "-inf", "nan", "infinity", "-infinity"})
 CENT = Decimal("0.01")
-# Bigger numbers are refused: money stays exact within Decimal's 28 digits (1e12 × 1e12 with cents fits),
-# and a lead time like 1e999999999 cannot turn into a billion-digit integer.
+# Bigger numbers are refused, so a lead time like 1e999999999 cannot turn into a billion-digit integer.
 MAX_NUMBER = Decimal("1e12")
+# Finer numbers are refused, so 1e-999999999 cannot either. Numbers thus have at most 12 + 30 digits.
+MAX_DECIMALS = 30
+# sbn's arithmetic multiplies two numbers (per_unit × quantity: at most 84 digits) and adds a few of
+# those up; at this precision every such sum is exact, where Decimal's default of 28 digits rounds
+# (2.0000000000000000000000000000001 would ceil to 2). New threads start from DefaultContext.
+PRECISION = 120
+decimal.DefaultContext.prec = PRECISION
+decimal.getcontext().prec = PRECISION
 CRITERIA = ("cost", "time", "partners", "reputation", "preferred")
 
 
@@ -36,8 +44,8 @@ def parse_number(value: Any) -> Decimal:
                     "sbn_finite", "numbers must be finite, got {value}", {"value": text}
                 ) from None
             raise PydanticCustomError("sbn_number", "expected a number, got '{value}'", {"value": text}) from None
-        if number.is_finite() and number.adjusted() < 12:  # the common case, checked cheaply
-            return number
+        if number.is_finite() and number.adjusted() < 12 and len(value) <= MAX_DECIMALS and "e" not in value.lower():
+            return number  # the common case, checked cheaply
         return _bounded(number, value.strip())
     if isinstance(value, bool):
         raise PydanticCustomError("sbn_number", "expected a number, got {value}", {"value": value})
@@ -57,7 +65,21 @@ def _bounded(number: Decimal, written: Any) -> Decimal:
     if number.copy_abs() > MAX_NUMBER:  # copy_abs needs no context, so 1e999999999 cannot overflow
         message = "numbers must be at most 1e12 in size, got {value}"
         raise PydanticCustomError("sbn_too_large", message, {"value": written})
-    return number
+    sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    if exponent >= -MAX_DECIMALS:
+        return number
+    # Trailing zeros past the limit are only writing (1.000…0): drop them, without a context.
+    kept = len(digits)
+    while kept > 1 and digits[kept - 1] == 0 and exponent < -MAX_DECIMALS:
+        kept -= 1
+        exponent += 1
+    if not any(digits):
+        return Decimal(0)
+    if exponent < -MAX_DECIMALS:
+        message = "numbers may have at most 30 decimal places, got {value}"
+        raise PydanticCustomError("sbn_too_fine", message, {"value": written})
+    return Decimal((sign, digits[:kept], exponent))
 
 
 def _deadline(value: Any) -> Decimal | date:

@@ -506,6 +506,19 @@ BAD: list[object] = [
         ],
         id="numbers-too-large",
     ),
+    # numbers have at most 30 decimal places, so arithmetic on them stays exact and 1e-999999999 cannot blow up
+    pytest.param(
+        {
+            "a.yaml": "partners: [{id: p, capacity: 0.0000000000000000000000000000001}]\nmodules:\n"
+            "  - id: m\n    partner: p\n    capability: c\n    lead_time: 1e-999999999\n"
+        },
+        [
+            "a.yaml:1:30: error: 'capacity': numbers may have at most 30 decimal places, got "
+            "0.0000000000000000000000000000001",
+            "a.yaml:6:16: error: 'lead_time': numbers may have at most 30 decimal places, got 1e-999999999",
+        ],
+        id="numbers-too-fine",
+    ),
     # numbers: a number where one is expected, in its range
     pytest.param(
         {
