@@ -257,8 +257,12 @@ def _budget(model: PlanModel) -> None:
     if model.request.budget is None:
         return
     limit = int((model.request.budget * 100).to_integral_value(rounding="ROUND_FLOOR"))
+    # A choice costing more than the whole budget counts as limit + 1: the same plans pass, and the
+    # engine is spared coefficients beyond its range.
     terms = {
-        model.x[i][k]: float(c.cost) for i, entry in enumerate(model.entries) for k, c in enumerate(entry.candidates)
+        model.x[i][k]: float(min(c.cost, limit + 1))
+        for i, entry in enumerate(model.entries)
+        for k, c in enumerate(entry.candidates)
     }
     if sum(max((c.cost for c in e.candidates), default=0) for e in model.entries) > limit:
         model.milp.add_row("budget", terms, -math.inf, limit)
@@ -335,9 +339,11 @@ def _add_scaled(milp: Milp, group: str, terms: list[tuple[int, Decimal]], limit:
     exponent = min([_exponent(q) for _, q in terms] + [_exponent(limit), 0])
     scale = Decimal(10) ** (-max(exponent, -9))
     row: dict[int, float] = {}
+    bound = (limit * scale).to_integral_value(rounding="ROUND_FLOOR")
     for column, quantity in terms:
-        row[column] = row.get(column, 0.0) + float((quantity * scale).to_integral_value())
-    milp.add_row(group, row, -math.inf, float((limit * scale).to_integral_value(rounding="ROUND_FLOOR")))
+        # As for the budget: more than the limit on its own counts as limit + 1.
+        row[column] = row.get(column, 0.0) + float(min((quantity * scale).to_integral_value(), bound + 1))
+    milp.add_row(group, row, -math.inf, float(bound))
 
 
 def _exponent(value: Decimal) -> int:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sbn.candidates import CAPACITY_DEPENDENT, ZERO, Candidate, StepCandidates, Usage, find_candidates, money
-from sbn.errors import SbnError
 from sbn.formulation import (
     TIE_BREAK_MAX_CHOICES,
     PlanModel,
@@ -25,10 +24,6 @@ from sbn.result import Assignment, Backup, Handoff, Plan
 from sbn.solver import Objective, SolveStatus, solve
 
 RELAXABLE = ("plug_compatibility", "deadline", "budget", "max_partners", "avoid", "module_capacity", "partner_capacity")
-
-
-class PlanCheckError(SbnError):
-    """A plan the engine returned breaks a rule: a bug, never the user's fault."""
 
 
 @dataclass
@@ -159,19 +154,45 @@ def _complete(
         plan.reasons = _explain_infeasible(network, request, usage, options)
         return plan
     if outcome.status == SolveStatus.UNKNOWN or outcome.values is None:
-        plan.status = SolveStatus.UNKNOWN
-        limit, flag = _limit(outcome.stopped_by, options), _flag(outcome.stopped_by)
-        plan.reasons = [f"no plan found within {limit}; try a larger {flag}"]
-        return plan
+        return _unknown(plan, outcome.stopped_by, options)
     picks = model.chosen(outcome.values)
     evaluation = evaluate(network, request, picks, usage)
     if evaluation.problems:
-        raise PlanCheckError(
-            f"the engine returned a plan for {request.id} that breaks a rule: {evaluation.problems[0]}"
-        )
+        # The engine counts a binary within 1e-6 of 1 as 1, so on a row of amounts above a million
+        # (a budget in cents, a large capacity) it can accept a plan over the limit by a unit. Solve
+        # again at its tightest tolerance; a plan that still breaks a rule is a bug.
+        outcome = solve(model.milp, work.objectives, options.time_limit, node_limit=options.node_limit, strict=True)
+        if outcome.status == SolveStatus.INFEASIBLE:
+            plan.reasons = _explain_infeasible(network, request, usage, options)
+            return plan
+        if outcome.status == SolveStatus.UNKNOWN or outcome.values is None:
+            return _unknown(plan, outcome.stopped_by, options)
+        picks = model.chosen(outcome.values)
+        evaluation = evaluate(network, request, picks, usage)
+        if evaluation.problems:
+            # Even then, a binary may sit 1e-10 off: on amounts near 1e10 units that is still a unit.
+            plan.status = SolveStatus.UNKNOWN
+            plan.reasons = [
+                f"the engine cannot settle amounts this large to the last unit: its best plan breaks a rule "
+                f"({evaluation.problems[0]}); see docs/planning.md#exact-amounts"
+            ]
+            return plan
     _planned(work, outcome.status, picks, evaluation, options)
     if outcome.status == SolveStatus.FEASIBLE:
         plan.reasons = [f"stopped by {_limit(outcome.stopped_by, options)}: best plan found, not proven optimal"]
+    return plan
+
+
+def _unknown(plan: Plan, stopped_by: str, options: Options) -> Plan:
+    plan.status = SolveStatus.UNKNOWN
+    if stopped_by == "magnitude":
+        plan.reasons = [
+            "the engine cannot take amounts this large (in cents or capacity units, beyond 1e15); "
+            "see docs/planning.md#exact-amounts"
+        ]
+    else:
+        limit, flag = _limit(stopped_by, options), _flag(stopped_by)
+        plan.reasons = [f"no plan found within {limit}; try a larger {flag}"]
     return plan
 
 

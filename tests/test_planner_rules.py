@@ -7,6 +7,7 @@ tests pin what users see, never how the planner gets there.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -865,3 +866,83 @@ def test_exit_code_is_1_when_a_request_is_infeasible_and_the_others_are_printed(
 def test_exit_code_is_0_when_every_request_is_planned(tmp_path: Path) -> None:
     code, data = run_cli(tmp_path, Doc(P, [module("m", "p1", "build")], [request("r", step("build"))]))
     assert code == 0 and data is not None and only_plan(data)["status"] == "optimal"
+
+
+def test_budget_binds_to_the_cent_on_amounts_in_the_millions(tmp_path: Path) -> None:
+    # The engine's default tolerance counts a binary at 1 - 1e-9 as 1: on 2e9 cents that is a cent.
+    fast = [Number("5241567.34"), Number("2942434.09"), Number("4335655.83"), Number("3.87"), Number("9317920.16")]
+    modules = []
+    for s, cost in enumerate(fast):
+        modules.append(module(f"fast{s}", "p1", f"c{s}", cost=cost, lead_time=1))
+        modules.append(module(f"slow{s}", "p2", f"c{s}", cost=0, lead_time=2 if s == 3 else 4))
+    total = sum(Decimal(c) for c in fast)
+    req = request("r", *(step(f"c{s}") for s in range(len(fast))), budget=total - Decimal("0.01"), optimize=["time"])
+    entry = solve_one(tmp_path, modules, req)
+    assert entry["status"] == "optimal"
+    assert modules_of(entry)["c3"] == "slow3"
+    assert entry["finish"] == 2 and Decimal(str(entry["cost"])) == total - Decimal("3.87")
+
+
+def test_partner_capacity_binds_to_the_last_unit_on_large_amounts(tmp_path: Path) -> None:
+    uses = [Number("5241567.34"), Number("2942434.09"), Number("4335655.83"), Number("3.87"), Number("9317920.16")]
+    modules = []
+    for s, use in enumerate(uses):
+        modules.append(module(f"fast{s}", "p1", f"c{s}", usage=use, lead_time=1))
+        modules.append(module(f"slow{s}", "p2", f"c{s}", lead_time=2 if s == 3 else 4))
+    total = sum(Decimal(u) for u in uses)
+    partners = [partner("p1", capacity=total - Decimal("0.01")), partner("p2")]
+    req = request("r", *(step(f"c{s}") for s in range(len(uses))), optimize=["time"])
+    entry = solve_one(tmp_path, modules, req, partners)
+    assert entry["status"] == "optimal"
+    assert modules_of(entry)["c3"] == "slow3" and entry["finish"] == 2
+
+
+def test_amounts_with_thirty_decimals_are_exact(tmp_path: Path) -> None:
+    # Decimal's default 28 digits would make this lead time 2 and this cost 0.01.
+    modules = [
+        module(
+            "m", "p1", "build", lead_time=Number("2.000000000000000000000000000001"), cost=Number("0.0049" + "9" * 26)
+        ),
+        module("n", "p2", "ship", lead_time=Number("1e-30"), cost=10),
+    ]
+    entry = solve_one(tmp_path, modules, request("r", step("build"), step("ship", after=["build"])))
+    assert assignment(entry, "build")["finish"] == 3 and assignment(entry, "build")["cost"] == 0
+    assert entry["finish"] == 4
+    reasons = infeasible(tmp_path, modules, request("r", step("ship"), budget=Number("9." + "9" * 30)))
+    assert reasons == ["budget: the cheapest plan meeting everything else costs 10.00 EUR; budget is 9.99 EUR"]
+
+
+def test_trailing_zeros_past_thirty_decimals_are_only_writing(tmp_path: Path) -> None:
+    modules = [module("m", "p1", "build", lead_time=Number("1." + "0" * 40), cost=Number("2.5" + "0" * 40))]
+    entry = solve_one(tmp_path, modules, request("r", step("build")))
+    assert entry["finish"] == 1 and entry["cost"] == 2.5
+
+
+def test_json_and_yaml_write_money_exactly_beyond_float_precision(tmp_path: Path) -> None:
+    modules = [module("m", "p1", "build", cost={"fixed": Number("0.01"), "per_unit": Number("1e12")})]
+    doc = Doc(partners=P, modules=modules, requests=[request("r", step("build"), quantity=100)])
+    assert '"cost": 100000000000000.01,' in cli_bytes(tmp_path, doc).decode()  # as a float: ….02
+    output = tmp_path / "out.yaml"
+    assert main(["plan", str(tmp_path / "network.yaml"), "--format", "yaml", "--output", str(output)]) == 0
+    assert "  cost: 100000000000000.01\n" in output.read_text()
+
+
+def test_a_budget_is_written_as_given(tmp_path: Path) -> None:
+    doc = Doc(
+        partners=P,
+        modules=[module("m", "p1", "build", cost=1)],
+        requests=[request("r", step("build"), budget=Number("12.345"))],
+    )
+    assert '"budget": 12.345,' in cli_bytes(tmp_path, doc).decode()
+
+
+def test_a_request_beyond_the_engines_range_is_unknown_and_says_why(tmp_path: Path) -> None:
+    # Capacity rows are scaled to whole units: 1e12 at 9 decimals is 1e21, beyond the engine's 1e15.
+    modules = [module(f"{s}-fast", "p1", s, lead_time=1) for s in ("build", "ship")]
+    modules += [module(f"{s}-slow", "p2", s, lead_time=5) for s in ("build", "ship")]
+    partners = [partner("p1", capacity=Number("1e12")), partner("p2")]
+    req = request("r", step("build"), step("ship"), quantity=Number("600000000000.000000001"), optimize=["time"])
+    doc = Doc(partners=partners, modules=modules, requests=[req])
+    entry = only_plan(plan_dict(tmp_path, doc, direct=False))
+    assert entry["status"] == "unknown" and entry["assignments"] == []
+    assert entry["reasons"][0].startswith("the engine cannot take amounts this large")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,13 +15,28 @@ from sbn.result import Plan
 SCHEMA = "sbn.plan/v1"
 
 
-def amount(cents: int | None) -> float | None:
-    """Whole cents as a JSON number of the currency (exact: cents / 100 rounds correctly)."""
-    return None if cents is None else cents / 100
+class Exact(float):
+    """A decimal that JSON and YAML write exactly as ``text``; to Python it is the nearest float.
+
+    A float alone would print 100000000000000.01 as 100000000000000.02.
+    """
+
+    text: str
+
+    def __new__(cls, value: Decimal) -> Exact:
+        number = super().__new__(cls, value)
+        whole, _, fraction = format(value, "f").partition(".")
+        number.text = f"{whole}.{fraction.rstrip('0') or '0'}"
+        return number
 
 
-def quantity(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
+def amount(cents: int | None) -> Exact | None:
+    """Whole cents as a number of the currency: 4007.5, 61250.0."""
+    return None if cents is None else Exact(Decimal(cents).scaleb(-2))
+
+
+def quantity(value: Decimal) -> int | Exact:
+    return int(value) if value == value.to_integral_value() else Exact(value)
 
 
 def day(start: date, offset: int) -> str:
@@ -48,7 +64,7 @@ def _plan(plan: Plan, explain: bool) -> dict[str, Any]:
     if request.start is not None:
         data["start_date"] = request.start.isoformat()
         data["finish_date"] = day(request.start, plan.finish) if plan.finish is not None else None
-    data["budget"] = float(request.budget) if request.budget is not None else None
+    data["budget"] = Exact(request.budget) if request.budget is not None else None
     data["deadline"] = request.deadline_offset
     data["partners"] = plan.partners
     if plan.changes is not None:
@@ -105,13 +121,33 @@ def _assignment(plan: Plan, assignment: Any) -> dict[str, Any]:
     return data
 
 
+# Marks an exact number in JSON text while it is written: no input string holds U+0000 (YAML forbids it).
+_MARK = "\x00"
+_MARKED = re.compile(r'"\\u0000([-0-9.]+)\\u0000"')
+
+
+def _marked(value: Any) -> Any:
+    if isinstance(value, Exact):
+        return f"{_MARK}{value.text}{_MARK}"
+    if isinstance(value, dict):
+        return {key: _marked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_marked(item) for item in value]
+    return value
+
+
 def render_json(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
-    return json.dumps(plan_data(network, plans, explain), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(_marked(plan_data(network, plans, explain)), indent=2, ensure_ascii=False)
+    return _MARKED.sub(r"\1", text) + "\n"
 
 
 def render_yaml(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
     import yaml
 
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    Dumper.add_representer(Exact, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", value.text))
     return yaml.dump(
-        plan_data(network, plans, explain), Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=2**31 - 1
+        plan_data(network, plans, explain), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=2**31 - 1
     )
