@@ -215,3 +215,39 @@ def test_node_limit_must_be_positive(tmp_path: Path) -> None:
     source = tmp_path / "gap.yaml"
     source.write_text(assignment_problem(0, agents=2, jobs=2), encoding="utf-8")
     assert main(["plan", str(source), "--node-limit", "0"]) == 2
+
+
+LATE = """\
+partners: [{id: p}]
+modules: [{id: m, partner: p, capability: c, lead_time: 2}]
+requests:
+  - {id: late, start: 9999-12-30, steps: [{capability: c}]}
+  - {id: fits, start: 9999-12-29, steps: [{capability: c}]}
+"""
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "yaml", "markdown"])
+def test_a_plan_ending_after_9999_12_31_is_printed_without_dates(tmp_path: Path, fmt: str) -> None:
+    source = tmp_path / "late.yaml"
+    source.write_text(LATE, encoding="utf-8")
+    code, out, err = invoke("plan", str(source), "--format", fmt)
+    assert (code, err) == (0, "")
+    if fmt == "json":
+        late, fits = json.loads(out)["plans"]
+        assert (late["start_date"], late["finish_date"], late["finish"]) == ("9999-12-30", None, 2)
+        assert late["assignments"][0]["start_date"] is None and late["assignments"][0]["finish_date"] is None
+        assert (fits["finish_date"], fits["assignments"][0]["start_date"]) == ("9999-12-31", "9999-12-29")
+    elif fmt != "yaml":
+        assert "finish day 2 (after 9999-12-31)" in out and "finish day 2 (9999-12-31)" in out
+
+
+def test_an_output_that_is_a_directory_is_a_usage_error_before_planning(tmp_path: Path) -> None:
+    code, out, err = invoke("plan", WEBSHOP, "--output", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err == f"sbn: error: --output {tmp_path} is a directory: give a file name, e.g. {tmp_path / 'plan.json'}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_in_a_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
+    code, _out, err = invoke("plan", WEBSHOP, "--output", str(tmp_path / "missing" / "plan.json"))
+    assert code == 2 and err.startswith("sbn: error: cannot write ") and "does not exist" in err

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from planning_helpers import (
@@ -270,6 +271,35 @@ def test_from_a_file_that_is_not_a_plan_is_an_input_error(tmp_path: Path) -> Non
     bad.write_text('{"schema": "something/else"}', encoding="utf-8")
     code, data = run_cli(tmp_path, Doc(THREE, BUILDERS, [request("r", step("build"))]), "--from", str(bad))
     assert code == 2 and data is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"schema": "sbn.plan/v1", "plans": [5]}', "bad.json:1:37: error: a plan must be an object, got the number 5"),
+        (
+            '{"schema": "sbn.plan/v1", "plans": [{"request": "r", "assignments": null}]}',
+            "bad.json:1:69: error: 'assignments' must be a list, got null",
+        ),
+        (
+            '{"schema": "sbn.plan/v1",\n "plans": [{"request": "r", "assignments": [{"step": 5, "module": "m"}]}]}',
+            "bad.json:2:54: error: 'step' must be a string, got the number 5",
+        ),
+        ('{"schema": "sbn.plan/v1", "plans": [{"assignments": []}]}', "bad.json:1:37: error: missing 'request'"),
+        ("[" * 100_000, "bad.json:1:501: error: invalid JSON: nested too deeply"),
+    ],
+    ids=["plan-not-object", "assignments-null", "step-not-string", "no-request", "deeply-nested"],
+)
+def test_from_a_plan_of_the_wrong_shape_is_an_input_error_with_its_place(
+    tmp_path: Path, capsys: Any, text: str, expected: str
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(text, encoding="utf-8")
+    doc = Doc(THREE, BUILDERS, [request("r", step("build"))])
+    capsys.readouterr()
+    code, data = run_cli(tmp_path, doc, "--from", str(bad))
+    assert code == 2 and data is None
+    assert capsys.readouterr().err.replace(str(tmp_path) + "/", "") == expected + "\n"
 
 
 def test_no_change_or_backup_fields_unless_asked(tmp_path: Path) -> None:

@@ -9,9 +9,11 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sbn.errors import Diagnostic, InputError, UsageError
 from sbn.loader import Network, load_for_plan
+from sbn.yamlread import locate
 
 
 def run_plan(
@@ -28,6 +30,8 @@ def run_plan(
     previous: Path | None,
     backups: bool,
 ) -> int:
+    if output is not None:
+        _check_output(output)
     network, requests = load_for_plan(files, networks)
     for diagnostic in network.warnings:
         sys.stderr.write(diagnostic.render() + "\n")
@@ -98,6 +102,15 @@ def render(network: Network, plans: list, output_format: str, explain: bool, to_
     return buffer.getvalue()
 
 
+def _check_output(path: Path) -> None:
+    """Refuse an --output that cannot be written before any planning is done."""
+    if path.is_dir():
+        raise UsageError(f"--output {path} is a directory: give a file name, e.g. {path / 'plan.json'}")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {path}: directory {parent} does not exist")
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside the target, then rename: never a half-written file."""
     directory = path.parent if str(path.parent) else Path(".")
@@ -109,13 +122,16 @@ def write_atomically(path: Path, text: str) -> None:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
         os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
 def read_previous(path: Path) -> dict[str, dict[str, str]]:
-    """Step -> module per request from an earlier `sbn.plan/v1` JSON output."""
+    """Step -> module per request from an earlier `sbn.plan/v1` JSON output, checked for its shape."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -125,20 +141,98 @@ def read_previous(path: Path) -> dict[str, dict[str, str]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError([Diagnostic(name, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")]) from None
+    except RecursionError:
+        line, column = _too_deep(text)
+        raise InputError([Diagnostic(name, line, column, "invalid JSON: nested too deeply")]) from None
     if not isinstance(data, dict) or data.get("schema") != "sbn.plan/v1" or not isinstance(data.get("plans"), list):
         raise InputError(
             [Diagnostic(name, 1, 1, "not an sbn plan: expected a JSON object with schema 'sbn.plan/v1' and plans")]
         )
     previous: dict[str, dict[str, str]] = {}
-    for plan in data["plans"]:
-        if not isinstance(plan, dict) or not isinstance(plan.get("request"), str):
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for i, plan in enumerate(data["plans"]):
+        where: tuple[str | int, ...] = ("plans", i)
+        if not isinstance(plan, dict):
+            problems.append((where, f"a plan must be an object, got {_json_kind(plan)}"))
             continue
-        steps = previous.setdefault(plan["request"], {})
-        for assignment in plan.get("assignments") or []:
-            if (
-                isinstance(assignment, dict)
-                and isinstance(assignment.get("step"), str)
-                and isinstance(assignment.get("module"), str)
-            ):
-                steps[assignment["step"]] = assignment["module"]
+        request = _string_field(plan, "request", where, problems)
+        assignments = plan.get("assignments", [])
+        if not isinstance(assignments, list):
+            problems.append(((*where, "assignments"), f"'assignments' must be a list, got {_json_kind(assignments)}"))
+            continue
+        steps: dict[str, str] = {}
+        for j, assignment in enumerate(assignments):
+            at = (*where, "assignments", j)
+            if not isinstance(assignment, dict):
+                problems.append((at, f"an assignment must be an object, got {_json_kind(assignment)}"))
+                continue
+            step = _string_field(assignment, "step", at, problems)
+            module = _string_field(assignment, "module", at, problems)
+            if step is not None and module is not None:
+                steps[step] = module
+        if request is not None:
+            previous.setdefault(request, {}).update(steps)
+    if problems:
+        root = _json_nodes(name, text)
+        raise InputError([Diagnostic(name, *locate(root, where), message) for where, message in problems[:100]])
     return previous
+
+
+def _string_field(
+    data: dict[str, Any], key: str, where: tuple[str | int, ...], problems: list[tuple[tuple[str | int, ...], str]]
+) -> str | None:
+    value = data.get(key)
+    if isinstance(value, str):
+        return value
+    if key not in data:
+        problems.append((where, f"missing '{key}'"))
+    else:
+        problems.append(((*where, key), f"'{key}' must be a string, got {_json_kind(value)}"))
+    return None
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _json_nodes(name: str, text: str) -> Any:
+    """The JSON as YAML nodes (JSON is YAML), only to tell where a problem is; None if that fails."""
+    from sbn.yamlread import Source, compose
+
+    try:
+        return compose(Source(name, text))
+    except Exception:  # positions are a courtesy: the problem is reported at 1:1 instead
+        return None
+
+
+def _too_deep(text: str) -> tuple[int, int]:
+    """Line and column of the first bracket beyond the depth Python's JSON reader can follow."""
+    depth, inside, escaped, line, start = 0, False, False, 1, 0
+    limit = sys.getrecursionlimit() // 2
+    for index, char in enumerate(text):
+        if inside:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                inside = False
+        elif char == '"':
+            inside = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return line, index - start + 1
+        elif char in "]}":
+            depth -= 1
+        if char == "\n":
+            line, start = line + 1, index + 1
+    return 1, 1

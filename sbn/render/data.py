@@ -39,8 +39,20 @@ def quantity(value: Decimal) -> int | Exact:
     return int(value) if value == value.to_integral_value() else Exact(value)
 
 
+LAST_DATE = "after 9999-12-31"
+
+
 def day(start: date, offset: int) -> str:
+    """The date ``offset`` days after ``start``; callers check ``calendar`` first."""
     return (start + timedelta(days=offset)).isoformat()
+
+
+def calendar(plan: Plan) -> date | None:
+    """The request's start date when every date of the plan can be written (up to 9999-12-31)."""
+    start = plan.request.start
+    if start is None or date.max.toordinal() - start.toordinal() < (plan.finish or 0):
+        return None
+    return start
 
 
 def plan_data(network: Network, plans: Sequence[Plan], explain: bool = False) -> dict[str, Any]:
@@ -62,8 +74,9 @@ def _plan(plan: Plan, explain: bool) -> dict[str, Any]:
         "finish": plan.finish,
     }
     if request.start is not None:
+        dated = calendar(plan)
         data["start_date"] = request.start.isoformat()
-        data["finish_date"] = day(request.start, plan.finish) if plan.finish is not None else None
+        data["finish_date"] = day(dated, plan.finish) if dated is not None and plan.finish is not None else None
     data["budget"] = Exact(request.budget) if request.budget is not None else None
     data["deadline"] = request.deadline_offset
     data["partners"] = plan.partners
@@ -97,10 +110,10 @@ def _assignment(plan: Plan, assignment: Any) -> dict[str, Any]:
         "start": assignment.start,
         "finish": assignment.finish,
     }
-    start = plan.request.start
-    if start is not None:
-        data["start_date"] = day(start, assignment.start)
-        data["finish_date"] = day(start, assignment.finish)
+    if plan.request.start is not None:
+        start = calendar(plan)
+        data["start_date"] = day(start, assignment.start) if start is not None else None
+        data["finish_date"] = day(start, assignment.finish) if start is not None else None
     data["cost"] = amount(assignment.cost)
     data["handoffs"] = [{"from": h.source, "interface": h.interface} for h in assignment.handoffs]
     if assignment.changed is not None:

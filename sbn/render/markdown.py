@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sbn.candidates import money
 from sbn.loader import Network
-from sbn.render.data import day
+from sbn.render.data import LAST_DATE, calendar, day
 from sbn.result import Assignment, Plan
 
 
@@ -46,10 +46,11 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
         lines.append(
             "|" + "|".join("---:" if h.startswith(("Start", "Finish", "Cost")) else "---" for h in header) + "|"
         )
+        dated = calendar(plan)
         for a in plan.assignments:
             start, finish = str(a.start), str(a.finish)
-            if request.start is not None:
-                start, finish = day(request.start, a.start), day(request.start, a.finish)
+            if dated is not None:
+                start, finish = day(dated, a.start), day(dated, a.finish)
             handoff = ", ".join(f"{h.source}: {h.interface or 'any'}" for h in a.handoffs) or "-"
             row = [a.step, a.capability, a.module, a.partner, start, finish, money(a.cost), handoff]
             if plan.changes is not None:
@@ -71,8 +72,8 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
         if request.deadline_offset is not None:
             total += f" of deadline {unit} {request.deadline_offset}"
         if request.start is not None and plan.finish is not None:
-            total += f" ({day(request.start, plan.finish)})"
-        total += f"; {len(plan.partners)} partners"
+            total += f" ({day(dated, plan.finish) if dated is not None else LAST_DATE})"
+        total += f"; {len(plan.partners)} partner{'s' if len(plan.partners) != 1 else ''}"
         if plan.changes is not None:
             total += f"; {plan.changes} steps changed"
         lines += [total, ""]
@@ -99,7 +100,8 @@ def _signed_money(cents: int) -> str:
 def _gantt(plan: Plan) -> list[str]:
     request = plan.request
     lines = ["```mermaid", "gantt", f"    title {_label(request.id)}"]
-    if request.start is not None:
+    dated = calendar(plan)
+    if dated is not None:
         lines += ["    dateFormat YYYY-MM-DD", "    axisFormat %d %b"]
     else:
         lines += ["    dateFormat X", "    axisFormat %s"]
@@ -110,8 +112,8 @@ def _gantt(plan: Plan) -> list[str]:
         lines.append(f"    section {_label(partner)}")
         for index, a in tasks:
             name = _label(f"{a.step} ({a.module})")
-            if request.start is not None:
-                lines.append(f"    {name} :t{index}, {day(request.start, a.start)}, {a.finish - a.start}d")
+            if dated is not None:
+                lines.append(f"    {name} :t{index}, {day(dated, a.start)}, {a.finish - a.start}d")
             else:
                 lines.append(f"    {name} :t{index}, {a.start}, {a.finish}")
     lines += ["```", ""]

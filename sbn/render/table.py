@@ -11,7 +11,7 @@ from rich.text import Text
 
 from sbn.candidates import money
 from sbn.loader import Network
-from sbn.render.data import day
+from sbn.render.data import LAST_DATE, calendar, day
 from sbn.result import Plan
 
 STATUS_STYLE = {"optimal": "bold green", "feasible": "bold yellow", "infeasible": "bold red", "unknown": "bold red"}
@@ -50,15 +50,16 @@ def _plan(network: Network, plan: Plan, explain: bool) -> Group:
             table.add_column("Change", overflow="fold")
         if plan.backups:
             table.add_column("Backup", overflow="fold")
+        dated = calendar(plan)
         for a in plan.assignments:
             step = Text(a.step)
             step.append(f"\n{a.capability}", style="dim")
             module = Text(a.module)
             module.append(f"\n{a.partner}", style="dim")
             when = Text(f"{a.start}-{a.finish}")
-            if request.start is not None:
+            if dated is not None:
                 # Dates beside the offsets, month-day; the year is in the totals line.
-                when.append(f"\n{day(request.start, a.start)[5:]}..{day(request.start, a.finish)[5:]}", style="dim")
+                when.append(f"\n{day(dated, a.start)[5:]}..{day(dated, a.finish)[5:]}", style="dim")
             row: list = [step, module, when]  # type: ignore[type-arg]
             handoff = "\n".join(f"{h.interface or 'anything'} <- {h.source}" for h in a.handoffs) or "-"
             row += [money(a.cost), handoff]
@@ -108,7 +109,8 @@ def _totals(network: Network, plan: Plan) -> Text:
         text.append(f" of budget {money(int(request.budget * 100), currency)}")
     text.append(f"; finish {unit} {plan.finish}")
     if request.start is not None and plan.finish is not None:
-        text.append(f" ({day(request.start, plan.finish)})")
+        dated = calendar(plan)
+        text.append(f" ({day(dated, plan.finish) if dated is not None else LAST_DATE})")
     if request.deadline_offset is not None:
         text.append(f" of deadline {unit} {request.deadline_offset}")
     text.append(f"; {len(plan.partners)} partner{'s' if len(plan.partners) != 1 else ''}")
