@@ -663,7 +663,6 @@ def _load_units(paths: Sequence[str]) -> list[Network[ModuleRef] | InputError]:
         return [_attempt(loader)]
     included = {child for children in loader.children.values() for child in children}
     ordered = sorted(loader.files.values(), key=lambda loaded: loaded.order)
-    roots = [loaded.key for loaded in ordered if loaded.key not in included]
     with_network = {origin.file for _, origin in loader.network}
     name_of = {loaded.key: loaded.source.name for loaded in ordered}
 
@@ -675,6 +674,15 @@ def _load_units(paths: Sequence[str]) -> list[Network[ModuleRef] | InputError]:
                 seen.add(current)
                 todo.extend(loader.children.get(current, []))
         return seen
+
+    roots = [loaded.key for loaded in ordered if loaded.key not in included]
+    # Files that include each other in a cycle have no root: the first of them, in load order, is one.
+    covered = set().union(*(closure(root) for root in roots))
+    for loaded in ordered:
+        if loaded.key not in covered:
+            roots.append(loaded.key)
+            covered |= closure(loaded.key)
+    roots.sort(key=lambda key: loader.files[key].order)
 
     def apart(one: set[str], other: set[str]) -> bool:
         """Each declares a network of its own: two networks including one shared file are checked apart."""

@@ -215,6 +215,21 @@ def test_each_network_is_checked_on_its_own(runner: CliRunner, write: Write) -> 
     )
 
 
+def test_files_that_include_each_other_are_checked_like_plan_does(runner: CliRunner, write: Write) -> None:
+    # No file is a root of the include graph: the first one read stands in for one.
+    write("a.yaml", "network: {name: one}\ninclude: [b.yaml]\npartners: [{id: p}]\n")
+    write("b.yaml", "network: {name: two}\ninclude: [a.yaml]\npartners: [{id: p}]\n")
+    expected = [
+        "b.yaml:1:1: error: network declared more than once: first at a.yaml:1:10",
+        "b.yaml:2:11: error: include cycle: a.yaml -> b.yaml -> a.yaml",
+        "b.yaml:3:17: error: duplicate partner id 'p': first declared at a.yaml:3:12",
+    ]
+    for args in (["a.yaml"], ["."]):
+        code, out, err = validate(runner, *args)
+        assert (code, out, err.splitlines()) == (2, "", [*expected, "3 errors, 0 warnings"])
+    assert runner.invoke(app, ["plan", "a.yaml"]).stderr.splitlines() == expected
+
+
 @pytest.mark.parametrize(
     ("args", "expected_err"),
     [
