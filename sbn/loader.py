@@ -400,6 +400,8 @@ def describe(detail: Any, loc: Path_, model: type[BaseModel]) -> tuple[str, bool
         return f"{field_name!r} must be a date like 2027-03-01", False, loc
     if kind == "too_short":
         return f"{field_name!r} must not be empty", False, loc
+    if kind == "sbn_deadline":
+        return f"{field_name!r} {detail['msg']}", False, loc
     if kind.startswith("sbn_"):
         return f"{field_name!r}: {detail['msg']}", False, loc
     return f"{field_name!r}: {detail['msg']}", False, loc

@@ -32,9 +32,16 @@ decimal.getcontext().prec = PRECISION
 CRITERIA = ("cost", "time", "partners", "reputation", "preferred")
 
 
+# Decimal also takes "_1", "1__0" and digits of other scripts ("١٢"); numbers here are ASCII, with
+# "_" only between digits.
+_SEPARATED = re.compile(r"[-+]?(?:[0-9]+(?:_[0-9]+)*)?(?:\.(?:[0-9]+(?:_[0-9]+)*)?)?(?:[eE][-+]?[0-9]+)?")
+
+
 def parse_number(value: Any) -> Decimal:
     """A finite number from YAML text (or a Python number), exactly as written."""
     if type(value) is str:
+        if (not value.isascii() or "_" in value) and not _SEPARATED.fullmatch(value.strip()):
+            raise PydanticCustomError("sbn_number", "expected a number, got '{value}'", {"value": value.strip()})
         try:
             number = Decimal(value)
         except InvalidOperation:
@@ -90,7 +97,13 @@ def _deadline(value: Any) -> Decimal | date:
             return date.fromisoformat(value.strip())
         except ValueError:
             raise PydanticCustomError("sbn_date", "invalid date {value}", {"value": repr(value.strip())}) from None
-    number = parse_number(value)
+    try:
+        number = parse_number(value)
+    except PydanticCustomError as error:
+        if error.type != "sbn_number" or not isinstance(value, str):
+            raise
+        message = "must be a number or a date like 2027-03-01, got {value}"
+        raise PydanticCustomError("sbn_deadline", message, {"value": repr(value.strip())}) from None
     if number < 0:
         raise PydanticCustomError("sbn_negative", "must be at least 0, got {value}", {"value": str(value)})
     return number

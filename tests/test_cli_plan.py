@@ -251,3 +251,17 @@ def test_an_output_that_is_a_directory_is_a_usage_error_before_planning(tmp_path
 def test_an_output_in_a_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
     code, _out, err = invoke("plan", WEBSHOP, "--output", str(tmp_path / "missing" / "plan.json"))
     assert code == 2 and err.startswith("sbn: error: cannot write ") and "does not exist" in err
+
+
+def test_markdown_quotes_a_multi_paragraph_ambition_whole(tmp_path: Path) -> None:
+    source = tmp_path / "net.yaml"
+    source.write_text(
+        "network:\n  ambition: |\n    First paragraph,\n    still first.\n\n    Second paragraph.\n" + LATE,
+        encoding="utf-8",
+    )
+    code, out, _ = invoke("plan", str(source), "--format", "markdown", "--request", "fits")
+    assert code == 0
+    assert out.startswith(
+        "## sbn plan: (unnamed network)\n\n> First paragraph,\n> still first.\n>\n> Second paragraph.\n\n### fits"
+    )
+    assert "; 1 partner\n" in out

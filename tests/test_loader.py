@@ -549,6 +549,19 @@ BAD: list[object] = [
         ],
         id="numbers-out-of-range",
     ),
+    # numbers are ASCII digits, "_" only between two of them
+    pytest.param(
+        {
+            "a.yaml": 'partners:\n  - {id: p, capacity: _1}\n  - {id: q, capacity: 1__0}\n  - {id: r, capacity: "١٢"}\n'
+            "  - {id: s, capacity: 1_000.5}\n"
+        },
+        [
+            "a.yaml:2:23: error: 'capacity': expected a number, got '_1'",
+            "a.yaml:3:23: error: 'capacity': expected a number, got '1__0'",
+            "a.yaml:4:23: error: 'capacity': expected a number, got '١٢'",
+        ],
+        id="numbers-ascii-separated",
+    ),
     # unknown fields, with a hint: partner and its interests
     pytest.param(
         {"a.yaml": "partners:\n  - id: a\n    reputaton: 1\n    interests:\n      avoids: []\n    colour: red\n"},
@@ -755,6 +768,10 @@ BAD: list[object] = [
                 start: 2027-13-01
                 deadline: 2027-02-30
                 steps: [{capability: c}]
+              - id: t
+                start: 2027-03-01
+                deadline: 2027-03-05T10:00:00
+                steps: [{capability: c}]
             """
             )
         },
@@ -762,6 +779,7 @@ BAD: list[object] = [
             "a.yaml:3:15: error: a date deadline needs a start date: add 'start'",
             "a.yaml:6:12: error: 'start' must be a date like 2027-03-01",
             "a.yaml:7:15: error: 'deadline': invalid date '2027-02-30'",
+            "a.yaml:11:15: error: 'deadline' must be a number or a date like 2027-03-01, got '2027-03-05T10:00:00'",
         ],
         id="date-deadline-without-start",
     ),

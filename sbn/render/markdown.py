@@ -22,9 +22,10 @@ def _label(text: str) -> str:
 
 def render_markdown(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
     info = network.info
-    lines = [f"## sbn plan: {info.name or 'network'}", ""]
+    lines = [f"## sbn plan: {info.name or '(unnamed network)'}", ""]
     if info.ambition:
-        lines += [f"> {info.ambition.strip()}", ""]
+        # Every line quoted, blank ones too, so a multi-paragraph ambition stays one quote.
+        lines += [f"> {line}".rstrip() for line in info.ambition.strip().splitlines()] + [""]
     for plan in plans:
         lines += _plan(network, plan, explain)
     return "\n".join(lines).rstrip("\n") + "\n"
