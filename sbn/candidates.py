@@ -140,6 +140,8 @@ class Usage:
 
     modules: dict[str, Decimal] = field(default_factory=dict)
     partners: dict[str, Decimal] = field(default_factory=dict)
+    # Who took it, in planning order: (kind, module or partner id) -> request id -> amount.
+    takers: dict[tuple[str, str], dict[str, Decimal]] = field(default_factory=dict)
 
     def module_left(self, module: Module) -> Decimal | None:
         if module.capacity is None:
@@ -151,9 +153,29 @@ class Usage:
             return None
         return partner.capacity - self.partners.get(partner.id, ZERO)
 
-    def add(self, candidate: Candidate) -> None:
+    def add(self, candidate: Candidate, request_id: str | None = None) -> None:
         self.modules[candidate.module.id] = self.modules.get(candidate.module.id, ZERO) + candidate.quantity
         self.partners[candidate.partner.id] = self.partners.get(candidate.partner.id, ZERO) + candidate.usage
+        if request_id is not None:
+            for key, amount in (
+                (("module", candidate.module.id), candidate.quantity),
+                (("partner", candidate.partner.id), candidate.usage),
+            ):
+                taken = self.takers.setdefault(key, {})
+                taken[request_id] = taken.get(request_id, ZERO) + amount
+
+    def copy(self) -> Usage:
+        return Usage(dict(self.modules), dict(self.partners), {key: dict(v) for key, v in self.takers.items()})
+
+    def taken(self, kind: str, key: str, capacity: Decimal) -> str:
+        """What earlier requests took of a capacity, as words: ' of 100 (first took 80)'; '' if none took any."""
+        takers = {request: amount for request, amount in self.takers.get((kind, key), {}).items() if amount}
+        if not takers:
+            return ""
+        named = [f"{request} took {number(amount)}" for request, amount in list(takers.items())[:3]]
+        if len(takers) > 3:
+            named.append(f"{len(takers) - 3} more took {number(sum(list(takers.values())[3:], ZERO))}")
+        return f" of {number(capacity)} ({', '.join(named)})"
 
 
 def served_regions(module: Module, partner: Partner) -> tuple[str, ...]:
@@ -402,21 +424,25 @@ def _reject_by_amount(
         )
     left = usage.module_left(module)
     if left is not None and quantity > left:
+        taken = usage.taken("module", module.id, module.capacity or ZERO)  # now: usage grows as requests are planned
         return Rejection(
             module.id,
             partner.id,
             OVER_CAPACITY,
-            lambda: f"module capacity {number(left)} left, step needs {number(quantity)}",
+            lambda: f"module capacity {number(left)} left{taken}, step needs {number(quantity)}",
         )
     partner_left = usage.partner_left(partner)
     if partner_left is not None:
         needed = quantity * module.usage
         if needed > partner_left:
+            taken = usage.taken("partner", partner.id, partner.capacity or ZERO)
             return Rejection(
                 module.id,
                 partner.id,
                 OVER_PARTNER_CAPACITY,
-                lambda: f"partner {partner.id} has {number(partner_left)} capacity left, step needs {number(needed)}",
+                lambda: (
+                    f"partner {partner.id} has {number(partner_left)} capacity left{taken}, step needs {number(needed)}"
+                ),
             )
     return None
 

@@ -7,7 +7,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sbn.candidates import CAPACITY_DEPENDENT, ZERO, Candidate, StepCandidates, Usage, find_candidates, money
+from sbn.candidates import (
+    CAPACITY_DEPENDENT,
+    ZERO,
+    Candidate,
+    StepCandidates,
+    Usage,
+    find_candidates,
+    money,
+    number,
+)
 from sbn.formulation import (
     TIE_BREAK_MAX_CHOICES,
     PlanModel,
@@ -81,7 +90,7 @@ def _plan_requests(network: Network, requests: Sequence[Request], options: Optio
 
         plan = _complete(network, work, usage, options, ahead if options.ahead else None)
         for candidate in plan.picks:
-            usage.add(candidate)
+            usage.add(candidate, plan.request.id)
         if following in ready and _depends_on(ready[following], plan.picks, usage):
             del ready[following]
         plans[i] = plan
@@ -327,7 +336,7 @@ def _explain_infeasible(network: Network, request: Request, usage: Usage, option
     if unpluggable:
         return unpluggable
     model = build_model(request, entries, network.partners, usage, need_schedule=False, need_partners=False)
-    return explain_conflict(network, model, options.time_limit)
+    return explain_conflict(network, model, usage, options.time_limit)
 
 
 def _objectives(model: PlanModel, criteria: Sequence[str], previous: dict[str, str] | None) -> list[Objective]:
@@ -499,7 +508,7 @@ def _mark_changes(plan: Plan, previous: dict[str, str]) -> None:
 # -- explanations ---------------------------------------------------------------------------
 
 
-def explain_conflict(network: Network, model: PlanModel, time_limit: float) -> list[str]:
+def explain_conflict(network: Network, model: PlanModel, usage: Usage, time_limit: float) -> list[str]:
     """The smallest set of conflicting rules, each quantified by relaxing it alone."""
     present = [group for group in RELAXABLE if group in model.milp.groups]
     all_groups = frozenset(model.milp.groups)
@@ -526,12 +535,18 @@ def explain_conflict(network: Network, model: PlanModel, time_limit: float) -> l
     if len(needed) > 1:
         reasons.append("these rules cannot all be met together: " + ", ".join(needed))
     for group in needed:
-        reasons.append(_quantify(network, model, group, needed, all_groups, time_limit))
+        reasons.append(_quantify(network, model, usage, group, needed, all_groups, time_limit))
     return reasons
 
 
 def _quantify(
-    network: Network, model: PlanModel, group: str, needed: list[str], all_groups: frozenset[str], time_limit: float
+    network: Network,
+    model: PlanModel,
+    usage: Usage,
+    group: str,
+    needed: list[str],
+    all_groups: frozenset[str],
+    time_limit: float,
 ) -> str:
     request = model.request
     currency = network.info.currency
@@ -583,7 +598,7 @@ def _quantify(
     if group == "plug_compatibility":
         return _plug_reason(request, picks, qualifier)
     if group in ("module_capacity", "partner_capacity"):
-        return _capacity_reason(network, request, picks, group, qualifier)
+        return _capacity_reason(network, usage, picks, group, qualifier)
     return f"{group} conflicts with the other rules"
 
 
@@ -603,7 +618,7 @@ def _plug_reason(request: Request, picks: list[Candidate], qualifier: str) -> st
     return f"plug_compatibility: no pluggable combination meets {qualifier}"
 
 
-def _capacity_reason(network: Network, request: Request, picks: list[Candidate], group: str, qualifier: str) -> str:
+def _capacity_reason(network: Network, usage: Usage, picks: list[Candidate], group: str, qualifier: str) -> str:
     totals: dict[str, Decimal] = {}
     for candidate in picks:
         key = candidate.module.id if group == "module_capacity" else candidate.partner.id
@@ -617,10 +632,12 @@ def _capacity_reason(network: Network, request: Request, picks: list[Candidate],
             capacity = network.partners[key].capacity
             kind = "partner"
         if capacity is not None:
-            return (
-                f"{group}: the plan meeting {qualifier} needs {total.normalize():f} of {kind} {key}'s capacity "
-                f"({capacity.normalize():f} per run, shared with earlier requests)"
-            )
+            left = capacity - (usage.modules if kind == "module" else usage.partners).get(key, Decimal(0))
+            if total <= left:
+                continue
+            taken = usage.taken(kind, key, capacity)
+            needs = f"{group}: the plan meeting {qualifier} needs {number(total)} of {kind} {key}'s capacity"
+            return f"{needs}; {number(left)} is left{taken}" if taken else f"{needs} of {number(capacity)}"
     return f"{group}: capacity is too small for {qualifier}"
 
 
@@ -630,7 +647,7 @@ def _capacity_reason(network: Network, request: Request, picks: list[Candidate],
 def add_backups(network: Network, plan: Plan, usage: Usage, options: Options) -> None:
     """Per step, the best module of another partner that could take over alone (SPEC §5)."""
     request = plan.request
-    others = Usage(dict(usage.modules), dict(usage.partners))
+    others = usage.copy()
     for candidate in plan.picks:
         others.modules[candidate.module.id] -= candidate.quantity
         others.partners[candidate.partner.id] -= candidate.usage

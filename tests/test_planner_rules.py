@@ -576,7 +576,7 @@ def test_module_capacity_conflict_within_a_request_is_explained(tmp_path: Path) 
     reasons = infeasible(tmp_path, modules, request("r", step("one", "build"), step("two", "build"), quantity=6))
     assert len(reasons) == 1
     assert reasons[0].startswith("module_capacity: ")
-    assert "12 of module only's capacity (10 per run" in reasons[0]
+    assert reasons == ["module_capacity: the plan meeting everything else needs 12 of module only's capacity of 10"]
 
 
 def test_partner_capacity_counts_quantity_times_usage(tmp_path: Path) -> None:
@@ -608,12 +608,43 @@ def test_partner_capacity_left_is_counted_in_the_reasons(tmp_path: Path) -> None
     assert plan_of(data, "r2")["reasons"] == ["step ship (ship): 0 of 1 modules fit: 1 over partner capacity"]
 
 
+def test_capacity_taken_by_earlier_requests_is_named_in_the_reasons(tmp_path: Path) -> None:
+    partners = [partner("p1", capacity=100), partner("p2")]
+    modules = [
+        module("a1", "p1", "build", capacity=150),
+        module("b1", "p1", "ship"),
+        module("b2", "p2", "ship", lead_time=9),
+    ]
+    doc = Doc(
+        partners,
+        modules,
+        [
+            request("first", step("build"), quantity=40, priority=5),
+            request("again", step("build"), quantity=20, priority=4),
+            request("r", step("build"), step("ship"), quantity=25, deadline=3),
+        ],
+    )
+    data = plan_dict(tmp_path, doc, explain=True)
+    assert plan_of(data, "r")["reasons"] == [
+        "these rules cannot all be met together: deadline, partner_capacity",
+        "deadline: the earliest finish meeting everything else is day 9; deadline is day 3",
+        "partner_capacity: the plan meeting everything else needs 50 of partner p1's capacity; "
+        "40 is left of 100 (first took 40, again took 20)",
+    ]
+    doc.requests = [*doc.requests[:2], request("r", step("build"), quantity=50)]
+    (entry,) = plan_of(plan_dict(tmp_path, doc, explain=True), "r")["steps"]
+    assert (
+        entry["rejected"][0]["reason"]
+        == "partner p1 has 40 capacity left of 100 (first took 40, again took 20), step needs 50"
+    )
+
+
 def test_partner_capacity_conflict_within_a_request_is_explained(tmp_path: Path) -> None:
     partners = [partner("p1", capacity=10)]
     modules = [module("build1", "p1", "build"), module("ship1", "p1", "ship")]
     reasons = infeasible(tmp_path, modules, request("r", step("build"), step("ship"), quantity=6), partners)
     assert len(reasons) == 1
-    assert reasons[0].startswith("partner_capacity: ") and "12 of partner p1's capacity (10 per run" in reasons[0]
+    assert reasons == ["partner_capacity: the plan meeting everything else needs 12 of partner p1's capacity of 10"]
 
 
 def test_capacity_sums_are_exact(tmp_path: Path) -> None:
