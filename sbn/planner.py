@@ -517,25 +517,35 @@ def explain_conflict(network: Network, model: PlanModel, usage: Usage, time_limi
         off = frozenset(g for g in present if g not in active)
         return solve(model.milp, [], time_limit, off).status != SolveStatus.INFEASIBLE
 
-    needed = list(present)
-    for group in present:
-        trial = [g for g in needed if g != group]
-        if not feasible(trial):
-            needed = trial
-    # Every rule left is needed, yet a smaller conflict may lie elsewhere (a deadline no plan
-    # meets, behind a capacity and max_partners clash): report the smallest.
-    for size in range(1, len(needed)):
-        smaller = next((list(c) for c in itertools.combinations(present, size) if not feasible(list(c))), None)
-        if smaller is not None:
-            needed = smaller
-            break
-    if not needed:
+    def smallest(groups: list[str]) -> list[str]:
+        """A smallest conflicting subset of ``groups``, which conflict together."""
+        needed = list(groups)
+        for group in groups:
+            trial = [g for g in needed if g != group]
+            if not feasible(trial):
+                needed = trial
+        # Every rule left is needed, yet a smaller conflict may lie elsewhere (a deadline no plan
+        # meets, behind a capacity and max_partners clash): report the smallest.
+        for size in range(1, len(needed)):
+            smaller = next((list(c) for c in itertools.combinations(groups, size) if not feasible(list(c))), None)
+            if smaller is not None:
+                return smaller
+        return needed
+
+    # One conflict, then any other among the rules it leaves out: fixing one must not reveal another.
+    conflicts = [smallest(present)]
+    rest = [g for g in present if g not in conflicts[0]]
+    while conflicts[-1] and rest and not feasible(rest):
+        conflicts.append(smallest(rest))
+        rest = [g for g in rest if g not in conflicts[-1]]
+    if not conflicts[0]:
         return ["the steps' candidates cannot be combined into a plan"]
     reasons = []
-    if len(needed) > 1:
-        reasons.append("these rules cannot all be met together: " + ", ".join(needed))
-    for group in needed:
-        reasons.append(_quantify(network, model, usage, group, needed, all_groups, time_limit))
+    for needed in conflicts:
+        if len(needed) > 1:
+            reasons.append("these rules cannot all be met together: " + ", ".join(needed))
+        for group in needed:
+            reasons.append(_quantify(network, model, usage, group, needed, all_groups, time_limit))
     return reasons
 
 

@@ -444,17 +444,33 @@ def test_budget_conflicting_with_the_deadline_names_both_quantified(tmp_path: Pa
     assert any(r.startswith("deadline:") and "is day 9; deadline is day 5" in r for r in reasons), reasons
 
 
-def test_the_smallest_conflict_is_reported_when_there_are_several(tmp_path: Path) -> None:
+def test_the_smallest_conflict_comes_first_then_every_other_one(tmp_path: Path) -> None:
     modules = [
         module("a1", "p1", "a", cost=1, lead_time=5),
         module("b1", "p1", "b", cost=100, lead_time=1),
         module("b2", "p2", "b", cost=1, lead_time=1),
     ]
-    # Budget and max_partners clash, but no plan at all meets the deadline: that one rule is the answer.
+    # No plan at all meets the deadline; apart from that, budget and max_partners clash. Fixing the
+    # deadline alone would not do, so both conflicts are reported, the smallest first.
     req = request("r", step("a"), step("b"), budget=50, max_partners=1, deadline=3)
-    reasons = infeasible(tmp_path, modules, req)
-    assert len(reasons) == 1, reasons
-    assert reasons[0].startswith("deadline: ") and reasons[0].endswith("is day 5; deadline is day 3"), reasons
+    assert infeasible(tmp_path, modules, req) == [
+        "deadline: the earliest finish meeting only the steps' own requirements is day 5; deadline is day 3",
+        "these rules cannot all be met together: budget, max_partners",
+        "budget: the cheapest plan meeting the other rules in conflict costs 101.00 EUR; budget is 50.00 EUR",
+        "max_partners: the fewest partners meeting the other rules in conflict is 2; max_partners is 1",
+    ]
+    # Without the clash, the deadline is the only conflict.
+    assert infeasible(tmp_path, modules, {**req, "max_partners": 2}) == [
+        "deadline: the earliest finish meeting everything else is day 5; deadline is day 3"
+    ]
+
+
+def test_independent_conflicts_are_each_reported(tmp_path: Path) -> None:
+    modules = [module("a1", "p1", "build", cost=10, lead_time=9), module("a2", "p2", "build", cost=20, lead_time=8)]
+    assert infeasible(tmp_path, modules, request("r", step("build"), budget=5, deadline=2)) == [
+        "budget: the cheapest plan meeting only the steps' own requirements costs 10.00 EUR; budget is 5.00 EUR",
+        "deadline: the earliest finish meeting only the steps' own requirements is day 8; deadline is day 2",
+    ]
 
 
 # -- max_partners ----------------------------------------------------------------------------
