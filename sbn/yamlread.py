@@ -377,6 +377,14 @@ class _Builder:
                 continue
             key = key_node.value
             if key == MERGE_KEY and not key_node.style and _implicit(key_node):
+                if key in lines:
+                    self.error(
+                        key_node,
+                        f"duplicate merge key '<<': already defined at line {lines[key]}; "
+                        "merge several mappings with one: <<: [*first, *second]",
+                    )
+                    continue
+                lines[key] = key_node.start_mark.line + 1
                 for source in reversed(self.merge_sources(value_node)):
                     merged.update(source)
                 continue
@@ -401,16 +409,19 @@ class _Builder:
         return sources
 
 
-def walk(root: Node | None, path: tuple[str | int, ...]) -> Iterator[tuple[Node | None, Node]]:
-    """Yield (key node, value node) along a data path; stops where the path leaves the tree."""
+def walk(root: Node | None, path: tuple[str | int, ...]) -> Iterator[tuple[Node | None, Node, Node | None]]:
+    """Yield (key node, value node, merge key node) along a data path; stops where the path leaves the tree.
+
+    The merge key node is the ``<<`` through which a key was found, or None where it is written in place.
+    """
     node = root
     for step in path:
         if node is None:
             return
-        found: tuple[Node | None, Node] | None = None
+        found: tuple[Node | None, Node, Node | None] | None = None
         if isinstance(node, SequenceNode) and isinstance(step, int):
             if 0 <= step < len(node.value):
-                found = (None, node.value[step])
+                found = (None, node.value[step], None)
         elif isinstance(node, MappingNode) and isinstance(step, str):
             found = _find_key(node, step)
         if found is None:
@@ -419,30 +430,36 @@ def walk(root: Node | None, path: tuple[str | int, ...]) -> Iterator[tuple[Node 
         node = found[1]
 
 
-def _find_key(node: MappingNode, key: str) -> tuple[Node, Node] | None:
+def _find_key(node: MappingNode, key: str) -> tuple[Node, Node, Node | None] | None:
     merges = []
     for key_node, value_node in node.value:
         if isinstance(key_node, ScalarNode):
             if key_node.value == MERGE_KEY and not key_node.style:
-                merges.append(value_node)
+                merges.append((key_node, value_node))
             elif key_node.value == key:
-                return key_node, value_node
-    for merge in merges:
+                return key_node, value_node, None
+    for merge_key, merge in merges:
         for candidate in merge.value if isinstance(merge, SequenceNode) else [merge]:
             if isinstance(candidate, MappingNode):
                 hit = _find_key(candidate, key)
                 if hit is not None:
-                    return hit
+                    return hit[0], hit[1], merge_key
     return None
 
 
 def locate(root: Node | None, path: tuple[str | int, ...], at_key: bool = False) -> tuple[int, int]:
-    """Line and column of the value (or key) at ``path``; the nearest existing parent if absent."""
+    """Line and column of the value (or key) at ``path``; the nearest existing parent if absent.
+
+    What a mapping only has through a merge key is placed at its ``<<``: the anchored text may be
+    shared by many items, and the problem is the item's.
+    """
     if root is None:
         return 1, 1
     position = node_position(root)
     steps = list(walk(root, path))
-    for index, (key_node, value_node) in enumerate(steps):
+    for index, (key_node, value_node, merged_at) in enumerate(steps):
+        if merged_at is not None:
+            return node_position(merged_at)
         is_last = index == len(path) - 1
         position = node_position(key_node) if is_last and at_key and key_node is not None else node_position(value_node)
     return position

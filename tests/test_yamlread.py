@@ -267,8 +267,10 @@ modules:
         # A key the mapping lacks is located at the mapping (a missing field at its parent).
         (("modules", 0, "capability"), False, (2, 5)),
         (("modules", 7), False, (2, 3)),
-        # A key that comes from a merge is located where it is written.
-        (("modules", 1, "cost"), False, (4, 11)),
+        # A key an item only has through a merge is located at the item's `<<`: the anchored text may
+        # be shared by many items, and two problems at the anchor would read as one reported twice.
+        (("modules", 1, "cost"), False, (5, 5)),
+        (("modules", 1, "cost", "fixed"), False, (5, 5)),
         (("modules", 1, "id"), False, (6, 9)),
         ((), False, (1, 1)),
     ],
@@ -348,3 +350,13 @@ def test_plain_documents_are_read_from_events() -> None:
 def test_documents_needing_the_node_tree_are_not_read_from_events(text: str) -> None:
     with pytest.raises(_NotPlain):
         _data_from_events(text)
+
+
+def test_a_second_merge_key_in_one_mapping_is_a_duplicate_key() -> None:
+    text = "a: &a {x: 1}\nb: &b {y: 2}\nc:\n  <<: *a\n  <<: *b\n"
+    with pytest.raises(InputError) as raised:
+        parse(Source("m.yaml", text))
+    assert [d.render() for d in raised.value.diagnostics] == [
+        "m.yaml:5:3: error: duplicate merge key '<<': already defined at line 4; "
+        "merge several mappings with one: <<: [*first, *second]"
+    ]
