@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, partial
-from typing import cast
+from typing import NamedTuple, cast
 
 from sbn.loader import Network
 from sbn.model import Module, Partner, Request, Step
@@ -148,14 +148,27 @@ class Usage:
             return None
         return module.capacity - self.modules.get(module.id, ZERO)
 
+    # partner id -> capacity left, asked once per candidate (128,000 times on GAP's largest instances).
+    _partner_left: dict[str, Decimal] = field(default_factory=dict, repr=False, compare=False)
+
     def partner_left(self, partner: Partner) -> Decimal | None:
         if partner.capacity is None:
             return None
-        return partner.capacity - self.partners.get(partner.id, ZERO)
+        left = self._partner_left.get(partner.id)
+        if left is None:
+            left = self._partner_left[partner.id] = partner.capacity - self.partners.get(partner.id, ZERO)
+        return left
+
+    def release(self, candidate: Candidate) -> None:
+        """Give back what a candidate took (for backups: the plan without one of its assignments)."""
+        self.modules[candidate.module.id] -= candidate.quantity
+        self.partners[candidate.partner.id] -= candidate.usage
+        self._partner_left.clear()
 
     def add(self, candidate: Candidate, request_id: str | None = None) -> None:
         self.modules[candidate.module.id] = self.modules.get(candidate.module.id, ZERO) + candidate.quantity
         self.partners[candidate.partner.id] = self.partners.get(candidate.partner.id, ZERO) + candidate.usage
+        self._partner_left.clear()
         if request_id is not None:
             for key, amount in (
                 (("module", candidate.module.id), candidate.quantity),
@@ -198,9 +211,11 @@ def step_quantity(request: Request, step: Step) -> Decimal:
     return step.quantity if step.quantity is not None else request.quantity
 
 
-@dataclass(frozen=True)
-class _Offer:
-    """A module offering a capability, with what filtering asks of it every time, worked out once."""
+class _Offer(NamedTuple):
+    """A module offering a capability, with what filtering asks of it every time, worked out once.
+
+    A named tuple: one is made per module, and it builds 3x faster than a frozen dataclass.
+    """
 
     module: Module
     partner: Partner
@@ -219,31 +234,43 @@ def measure(module: Module, quantity: Decimal) -> tuple[Decimal, int, int]:
     return cost, cents(cost), module.duration_at(quantity)
 
 
+_NO_INTERFACES: frozenset[str] = frozenset()
+
+
 def _offers(network: Network, capability: str) -> tuple[_Offer, ...]:
     offers: tuple[_Offer, ...] | None = network.offers.get(capability)
     if offers is None:
         made = []
+        # Shared across modules (and capabilities): a network of 128,000 modules has few distinct
+        # partners and amounts, and building these per module took 20 µs each.
+        by_partner = network.partner_sets
+        constants = network.constant_measures
         for module in network.by_capability.get(capability, ()):
             partner = network.partners[module.partner]
-            limited = (
-                partner.interests.min_order_value is not None
-                or module.capacity is not None
-                or partner.capacity is not None
-            )
-            regions = frozenset(served_regions(module, partner))
-            accepts = frozenset(module.inputs) or None
+            shared = by_partner.get(partner.id)
+            if shared is None:
+                shared = by_partner[partner.id] = (
+                    frozenset((partner.region,)) if partner.region is not None else frozenset(),  # served_regions
+                    frozenset(partner.certifications),
+                    partner.interests.min_order_value is not None or partner.capacity is not None,
+                )
+            regions = shared[0] if module.regions is None else frozenset(module.regions)
+            held = shared[1] if not module.certifications else holds(module, partner)
             constant = None
             if not module.cost.per_unit and not module.lead_time.per_unit:
-                constant = measure(module, Decimal(1))
+                amounts = (module.cost.fixed, module.lead_time.fixed)
+                constant = constants.get(amounts)
+                if constant is None:
+                    constant = constants[amounts] = measure(module, Decimal(1))
             made.append(
                 _Offer(
                     module,
                     partner,
                     regions,
-                    holds(module, partner),
-                    limited,
-                    accepts,
-                    frozenset(module.outputs),
+                    held,
+                    shared[2] or module.capacity is not None,
+                    frozenset(module.inputs) if module.inputs else None,
+                    frozenset(module.outputs) if module.outputs else _NO_INTERFACES,
                     constant,
                 )
             )

@@ -147,6 +147,11 @@ def prune_dominated(
 
     pruned = []
     for entry in entries:
+        if not any(free(candidate) for candidate in entry.candidates):
+            # Only a free candidate can beat another (the frontier below holds free ones alone).
+            ordered = sorted(entry.candidates, key=lambda c: c.module.id)
+            pruned.append(StepCandidates(entry.step, entry.quantity, entry.offered, ordered, entry.rejected))
+            continue
         waits = bool(entry.step.after)
         feeds = entry.step.id in followed
         groups: dict[tuple, list[Candidate]] = {}  # type: ignore[type-arg]
@@ -336,13 +341,15 @@ def _partner_capacity(model: PlanModel, usage: Usage) -> None:
 
 def _add_scaled(milp: Milp, group: str, terms: list[tuple[int, Decimal]], limit: Decimal) -> None:
     """Add sum(q x) <= limit with integer coefficients, so the engine compares them exactly."""
-    exponent = min([_exponent(q) for _, q in terms] + [_exponent(limit), 0])
+    distinct = set(q for _, q in terms)  # few distinct amounts, even among 128,000 terms
+    exponent = min([_exponent(q) for q in distinct] + [_exponent(limit), 0])
     scale = Decimal(10) ** (-max(exponent, -9))
-    row: dict[int, float] = {}
     bound = (limit * scale).to_integral_value(rounding="ROUND_FLOOR")
+    # As for the budget: more than the limit on its own counts as limit + 1.
+    scaled = {q: float(min((q * scale).to_integral_value(), bound + 1)) for q in distinct}
+    row: dict[int, float] = {}
     for column, quantity in terms:
-        # As for the budget: more than the limit on its own counts as limit + 1.
-        row[column] = row.get(column, 0.0) + float(min((quantity * scale).to_integral_value(), bound + 1))
+        row[column] = row.get(column, 0.0) + scaled[quantity]
     milp.add_row(group, row, -math.inf, float(bound))
 
 

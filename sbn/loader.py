@@ -79,6 +79,11 @@ class Network(Generic[M]):
     measures: dict[Decimal, dict[str, tuple[Decimal, int, int]]] = field(default_factory=dict, compare=False)
     # capability -> what candidate filtering needs of each module offering it, built on first use.
     offers: dict[str, tuple[Any, ...]] = field(default_factory=dict, compare=False)
+    # For candidates.py: per partner (regions, certifications, limited); per (fixed cost, fixed lead time) its measure.
+    partner_sets: dict[str, tuple[Any, ...]] = field(default_factory=dict, compare=False)
+    constant_measures: dict[tuple[Decimal, Decimal], tuple[Decimal, int, int]] = field(
+        default_factory=dict, compare=False
+    )
     # (capability and the rules a request and step fix) -> the offers passing them, the others rejected.
     filtered: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False)
 

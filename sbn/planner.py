@@ -360,7 +360,8 @@ def _objectives(model: PlanModel, criteria: Sequence[str], previous: dict[str, s
             folded[-1] = combined
     # The tie-break joins the last stage when it fits; alone it would be a whole extra search
     # (measured on GAP), so then the engine's own deterministic choice among equals stands.
-    extra, extra_spread = tie_break(model)
+    choices = sum(max(len(entry.candidates) - 1, 0) for entry in model.entries)
+    extra, extra_spread = tie_break(model) if choices <= TIE_BREAK_MAX_CHOICES else ({}, 0)
     if extra and len(extra) <= TIE_BREAK_MAX_CHOICES:
         if not folded:
             folded.append((extra, extra_spread))
@@ -659,8 +660,7 @@ def add_backups(network: Network, plan: Plan, usage: Usage, options: Options) ->
     request = plan.request
     others = usage.copy()
     for candidate in plan.picks:
-        others.modules[candidate.module.id] -= candidate.quantity
-        others.partners[candidate.partner.id] -= candidate.usage
+        others.release(candidate)
     entries = find_candidates(network, request, others, options.without, network.info.currency)
     current = evaluate(network, request, plan.picks, others)
     plan.single_points_of_failure = []
