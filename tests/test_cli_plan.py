@@ -265,3 +265,25 @@ def test_markdown_quotes_a_multi_paragraph_ambition_whole(tmp_path: Path) -> Non
         "## sbn plan: (unnamed network)\n\n> First paragraph,\n> still first.\n>\n> Second paragraph.\n\n### fits"
     )
     assert "; 1 partner\n" in out
+
+
+MARKUP = """\
+network: {currency: "EUR[/]", time_unit: "day[b]"}
+partners: [{id: p}]
+modules:
+  - {id: m1, partner: p, capability: a, outputs: ["[red]box[/]"]}
+  - {id: m2, partner: p, capability: b, inputs: ["[red]box[/]"]}
+requests:
+  - id: r
+    steps: [{id: s1, capability: a}, {id: s2, capability: b, after: [s1]}]
+"""
+
+
+def test_user_text_in_the_table_is_printed_as_written_never_as_markup(tmp_path: Path) -> None:
+    source = tmp_path / "net.yaml"
+    source.write_text(MARKUP, encoding="utf-8")
+    code, out, err = invoke("plan", str(source))
+    assert code == 0, err
+    assert "[red]box[/] <- s1" in out
+    assert "EUR[/]" in out
+    assert "Day[b]s" in out

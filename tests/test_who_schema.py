@@ -57,6 +57,20 @@ def test_who_table_shows_cost_and_lead_time_formulas() -> None:
     assert "hjem-montering-install" in out and "500 +" in out and "140/unit" in out
 
 
+def test_who_prints_user_text_as_written_never_as_markup(tmp_path: Path) -> None:
+    source = tmp_path / "net.yaml"
+    source.write_text(
+        "network: {currency: 'EUR[/]'}\npartners: [{id: p, region: 'EU[/]'}]\n"
+        "modules: [{id: m1, partner: p, capability: 'cut[/]', certifications: ['[red]iso']}]\n",
+        encoding="utf-8",
+    )
+    code, out, err = who("cut[/]", "--network", str(source))
+    assert code == 0, err
+    assert "Who can do cut[/]" in out
+    assert "EU[/]" in out
+    assert "[red]iso" in out
+
+
 def test_who_needs_a_network() -> None:
     code, _, err = who("assembly")
     assert code == 2

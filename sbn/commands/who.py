@@ -73,26 +73,30 @@ def run_who(
         sys.stderr.write(f"no module offers {capability!r}{where} ({len(offered)} offer it in all)\n")
         return 0
     table = Table(
-        title=f"Who can do {capability}", show_edge=False, pad_edge=False, header_style="bold", box=box.SIMPLE_HEAD
+        title=Text(f"Who can do {capability}"),
+        show_edge=False,
+        pad_edge=False,
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
     )
     table.add_column("Module / partner", no_wrap=True)
     table.add_column("Regions", overflow="fold")
     table.add_column("Certifications", overflow="fold")
     table.add_column("Rep.", justify="right")
-    table.add_column(f"Cost ({network.info.currency})", justify="right", overflow="fold")
-    table.add_column(f"Lead time ({network.info.time_unit}s)", justify="right", overflow="fold")
+    table.add_column(Text(f"Cost ({network.info.currency})"), justify="right", overflow="fold")
+    table.add_column(Text(f"Lead time ({network.info.time_unit}s)"), justify="right", overflow="fold")
     table.add_column("Capacity", justify="right", overflow="fold")
     for module, partner, regions, certified in rows:
         who = Text(module.id)
         who.append(f"\n{partner.id}", style="dim")
         table.add_row(
             who,
-            ", ".join(regions) or "-",
-            ", ".join(certified) or "-",
-            number(partner.reputation),
-            _linear(module.cost),
-            _linear(module.lead_time),
-            number(module.capacity) if module.capacity is not None else "-",
+            Text(", ".join(regions) or "-"),
+            Text(", ".join(certified) or "-"),
+            Text(number(partner.reputation)),
+            Text(_linear(module.cost)),
+            Text(_linear(module.lead_time)),
+            Text(number(module.capacity) if module.capacity is not None else "-"),
         )
     console.print(table)
     return 0

@@ -43,8 +43,8 @@ def _plan(network: Network, plan: Plan, explain: bool) -> Group:
         table = Table(show_edge=False, pad_edge=False, header_style="bold", box=box.SIMPLE_HEAD)
         table.add_column("Step / capability", overflow="fold", min_width=12)
         table.add_column("Module / partner", overflow="fold", min_width=16)
-        table.add_column(unit.capitalize() + "s", justify="right", no_wrap=True)
-        table.add_column(currency, justify="right", no_wrap=True)
+        table.add_column(Text(unit.capitalize() + "s"), justify="right", no_wrap=True)
+        table.add_column(Text(currency), justify="right", no_wrap=True)
         table.add_column("Handoff", overflow="fold")
         if plan.changes is not None:
             table.add_column("Change", overflow="fold")
@@ -62,7 +62,8 @@ def _plan(network: Network, plan: Plan, explain: bool) -> Group:
                 when.append(f"\n{day(dated, a.start)[5:]}..{day(dated, a.finish)[5:]}", style="dim")
             row: list = [step, module, when]  # type: ignore[type-arg]
             handoff = "\n".join(f"{h.interface or 'anything'} <- {h.source}" for h in a.handoffs) or "-"
-            row += [money(a.cost), handoff]
+            # User text goes in as Text, never as markup: "[red]" in an interface is printed, not applied.
+            row += [Text(money(a.cost)), Text(handoff)]
             if plan.changes is not None:
                 if not a.changed:
                     row.append(Text("kept", style="green"))
@@ -76,9 +77,8 @@ def _plan(network: Network, plan: Plan, explain: bool) -> Group:
                     row.append(Text("NONE", style="bold red"))
                 else:
                     sign = "+" if b.cost_delta >= 0 else "-"
-                    row.append(
-                        f"{b.module}\n({b.partner})\n{sign}{money(abs(b.cost_delta))}, {_days(b.finish_delta, unit)}"
-                    )
+                    delta = f"{sign}{money(abs(b.cost_delta))}, {_days(b.finish_delta, unit)}"
+                    row.append(Text(f"{b.module}\n({b.partner})\n{delta}"))
             table.add_row(*row)
         parts.append(table)
         parts.append(_totals(network, plan))
