@@ -513,6 +513,10 @@ def check_references(
     for partner in partners.values():
         for index, other in enumerate(partner.interests.avoid):
             unknown_partner(origins[("partner", partner.id)], ("interests", "avoid", index), other)
+            if other == partner.id:
+                origin = origins[("partner", partner.id)]
+                message = f"partner {other!r} cannot avoid itself; list the partners it never works with"
+                problems.append(_Problem(origin.file, (*origin.path, "interests", "avoid", index), message))
     warnings: list[_Problem] = []
     for request in requests.values():
         origin = origins[("request", request.id)]

@@ -287,3 +287,18 @@ def test_user_text_in_the_table_is_printed_as_written_never_as_markup(tmp_path: 
     assert "[red]box[/] <- s1" in out
     assert "EUR[/]" in out
     assert "Day[b]s" in out
+
+
+def test_json_keeps_strings_holding_nul_characters_as_strings(tmp_path: Path) -> None:
+    text = (
+        "partners: [{id: p}]\nmodules:\n"
+        '  - {id: m, partner: p, capability: "\\0-\\0", outputs: ["\\x0042\\x00"], cost: 1.5}\n'
+        '  - {id: m2, partner: p, capability: b, inputs: ["\\x0042\\x00"]}\n'
+        'requests:\n  - id: r\n    steps: [{id: s, capability: "\\0-\\0"}, {id: t, capability: b, after: [s]}]\n'
+    )
+    code, data = plan_json(tmp_path, text)
+    assert code == 0
+    first, second = data["plans"][0]["assignments"]
+    assert first["capability"] == "\0-\0"
+    assert second["handoffs"][0]["interface"] == "\x0042\x00"
+    assert first["cost"] == 1.5

@@ -684,6 +684,12 @@ BAD: list[object] = [
         ],
         id="partner-references-unknown",
     ),
+    # a partner avoiding itself would make every plan with it impossible: an error, not a silent rule
+    pytest.param(
+        {"a.yaml": "partners:\n  - id: solo\n    interests: {avoid: [other, solo]}\n  - id: other\n"},
+        ["a.yaml:3:32: error: partner 'solo' cannot avoid itself; list the partners it never works with"],
+        id="partner-avoids-itself",
+    ),
     # references: after names steps of the same request, never the step itself
     pytest.param(
         {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -134,24 +133,25 @@ def _assignment(plan: Plan, assignment: Any) -> dict[str, Any]:
     return data
 
 
-# Marks an exact number in JSON text while it is written: no input string holds U+0000 (YAML forbids it).
-_MARK = "\x00"
-_MARKED = re.compile(r'"\\u0000([-0-9.]+)\\u0000"')
-
-
-def _marked(value: Any) -> Any:
+def _json(value: Any, indent: str = "") -> str:
+    """JSON text laid out as json.dumps(indent=2) lays it out, with exact numbers written as they are."""
     if isinstance(value, Exact):
-        return f"{_MARK}{value.text}{_MARK}"
+        return value.text
+    inner = indent + "  "
     if isinstance(value, dict):
-        return {key: _marked(item) for key, item in value.items()}
+        if not value:
+            return "{}"
+        items = (f"{inner}{json.dumps(key, ensure_ascii=False)}: {_json(item, inner)}" for key, item in value.items())
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
     if isinstance(value, list):
-        return [_marked(item) for item in value]
-    return value
+        if not value:
+            return "[]"
+        return "[\n" + ",\n".join(f"{inner}{_json(item, inner)}" for item in value) + f"\n{indent}]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def render_json(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
-    text = json.dumps(_marked(plan_data(network, plans, explain)), indent=2, ensure_ascii=False)
-    return _MARKED.sub(r"\1", text) + "\n"
+    return _json(plan_data(network, plans, explain)) + "\n"
 
 
 def render_yaml(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
