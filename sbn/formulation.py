@@ -340,13 +340,20 @@ def _partner_capacity(model: PlanModel, usage: Usage) -> None:
 
 
 def _add_scaled(milp: Milp, group: str, terms: list[tuple[int, Decimal]], limit: Decimal) -> None:
-    """Add sum(q x) <= limit with integer coefficients, so the engine compares them exactly."""
+    """Add sum(q x) <= limit with integer coefficients, so the engine compares them exactly.
+
+    Amounts are scaled by the power of ten that makes every one whole (numbers have at most 30
+    decimals), then divided by their greatest common divisor, which keeps the row small: three
+    steps of 0.0000000004 against 0.000000001 become 1 + 1 + 1 <= 2.
+    """
     distinct = set(q for _, q in terms)  # few distinct amounts, even among 128,000 terms
     exponent = min([_exponent(q) for q in distinct] + [_exponent(limit), 0])
-    scale = Decimal(10) ** (-max(exponent, -9))
-    bound = (limit * scale).to_integral_value(rounding="ROUND_FLOOR")
+    scale = Decimal(10) ** -exponent
+    whole = {q: int(q * scale) for q in distinct}
+    divisor = math.gcd(*whole.values()) or 1
+    bound = int((limit * scale).to_integral_value(rounding="ROUND_FLOOR")) // divisor
     # As for the budget: more than the limit on its own counts as limit + 1.
-    scaled = {q: float(min((q * scale).to_integral_value(), bound + 1)) for q in distinct}
+    scaled = {q: float(min(amount // divisor, bound + 1)) for q, amount in whole.items()}
     row: dict[int, float] = {}
     for column, quantity in terms:
         row[column] = row.get(column, 0.0) + scaled[quantity]

@@ -595,6 +595,17 @@ def test_module_capacity_conflict_within_a_request_is_explained(tmp_path: Path) 
     assert reasons == ["module_capacity: the plan meeting everything else needs 12 of module only's capacity of 10"]
 
 
+def test_module_capacity_is_exact_at_thirty_decimals(tmp_path: Path) -> None:
+    # Three steps of 0.0000000004 need 0.0000000012 > 0.000000001: the cheap module takes two, not three.
+    cheap = module("cheap", "p1", "build", cost=1, capacity=Decimal("0.000000001"))
+    modules = [cheap, module("dear", "p2", "build", cost=5)]
+    req = request("r", step("a", "build"), step("b", "build"), step("c", "build"), quantity=Decimal("0.0000000004"))
+    assert sorted(picked(tmp_path, modules, req).values()) == ["cheap", "cheap", "dear"]
+    finer = module("cheap", "p1", "build", cost=1, capacity=Decimal("0.000000000000000000000000000003"))
+    tiny = request("r", step("a", "build"), step("b", "build"), quantity=Decimal("0.000000000000000000000000000002"))
+    assert sorted(picked(tmp_path, [finer, modules[1]], tiny).values()) == ["cheap", "dear"]
+
+
 def test_partner_capacity_counts_quantity_times_usage(tmp_path: Path) -> None:
     partners = [partner("p1", capacity=10), partner("p2")]
     heavy = [module("cheap", "p1", "build", cost=1, usage=2), module("dear", "p2", "build", cost=9)]
@@ -984,11 +995,13 @@ def test_a_budget_is_written_as_given(tmp_path: Path) -> None:
 
 
 def test_a_request_beyond_the_engines_range_is_unknown_and_says_why(tmp_path: Path) -> None:
-    # Capacity rows are scaled to whole units: 1e12 at 9 decimals is 1e21, beyond the engine's 1e15.
-    modules = [module(f"{s}-fast", "p1", s, lead_time=1) for s in ("build", "ship")]
+    # Capacity rows are scaled to whole units and divided by their common divisor: uses of 1 and
+    # 1.0000000000000001 (x 6e11) against 1e12 become 1e16 and 1e16 + 1 against 1.6e16, beyond 1e15.
+    modules = [module("build-fast", "p1", "build", lead_time=1)]
+    modules.append(module("ship-fast", "p1", "ship", lead_time=1, usage=Number("1.0000000000000001")))
     modules += [module(f"{s}-slow", "p2", s, lead_time=5) for s in ("build", "ship")]
     partners = [partner("p1", capacity=Number("1e12")), partner("p2")]
-    req = request("r", step("build"), step("ship"), quantity=Number("600000000000.000000001"), optimize=["time"])
+    req = request("r", step("build"), step("ship"), quantity=Number("600000000000"), optimize=["time"])
     doc = Doc(partners=partners, modules=modules, requests=[req])
     entry = only_plan(plan_dict(tmp_path, doc, direct=False))
     assert entry["status"] == "unknown" and entry["assignments"] == []
