@@ -153,6 +153,19 @@ Criterion = Literal["cost", "time", "partners", "reputation", "preferred"]
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False, hide_input_in_errors=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, data: Any) -> Any:
+        """`name:`, `name: ~` and `name: null` leave a field out, so its default applies."""
+        if isinstance(data, dict) and any(value is None for value in data.values()):
+            fields = cls.model_fields
+            return {
+                key: value
+                for key, value in data.items()
+                if value is not None or (key in fields and fields[key].is_required())
+            }
+        return data
+
 
 class Linear(_Frozen):
     """A quantity-dependent amount: fixed + per_unit × quantity."""
@@ -216,13 +229,6 @@ class Partner(_Frozen):
         description="Work units per planning run, shared by all its modules (see module usage); absent = unlimited.",
     )
     interests: Interests = Field(Interests(), description="What the partner needs from a plan.")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _absent_interests(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "interests" in data and data["interests"] is None:
-            return {key: value for key, value in data.items() if key != "interests"}
-        return data
 
 
 class Module(_Frozen):

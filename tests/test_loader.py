@@ -173,6 +173,32 @@ def test_strings_stay_exactly_as_written(write: Write) -> None:
     assert (request.id, request.region, request.steps[0].id) == ("2027-03-01", "NO", "010")
 
 
+def test_null_leaves_a_field_out_so_its_default_applies(write: Write) -> None:
+    text = """\
+network: {name: demo, currency: ~, time_unit: null}
+partners:
+  - {id: p, reputation: ~, capacity: ~, interests: ~, certifications: ~}
+modules:
+  - {id: m, partner: p, capability: a, usage: ~, cost: ~, inputs: ~}
+requests:
+  - id: r
+    priority:
+    optimize: ~
+    quantity: ~
+    steps:
+      - {id: ~, capability: a, after: ~}
+"""
+    network = load(write, {"net.yaml": text})
+    assert (network.info.currency, network.info.time_unit) == ("EUR", "day")
+    partner = network.partners["p"]
+    assert (partner.reputation, partner.capacity, partner.certifications) == (Decimal("0.5"), None, ())
+    module = network.modules["m"]
+    assert (module.usage, module.cost.fixed, module.inputs) == (Decimal(1), Decimal(0), ())
+    (request,) = network.requests
+    assert (request.priority, request.optimize, request.quantity) == (0, ("cost", "time"), Decimal(1))
+    assert request.steps[0].id == "a"
+
+
 def test_numbers_are_exact_and_may_be_written_in_any_yaml_form(write: Write) -> None:
     text = """\
     partners:
