@@ -395,13 +395,13 @@ def describe(detail: Any, loc: Path_, model: type[BaseModel]) -> tuple[str, bool
             kind
         ]
         return f"{field_name!r} must be {relation} {limit}", False, loc
-    if kind in ("int_parsing", "int_type", "int_from_float"):
+    if kind in ("int_parsing", "int_type", "int_from_float", "sbn_whole"):
         return f"{field_name!r} must be a whole number", False, loc
     if kind == "literal_error":
         value = detail.get("input")
         criterion = unknown_field(str(value), CRITERIA, "criterion")
         return f"{criterion} in 'optimize'", False, loc
-    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"):
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact", "sbn_start"):
         return f"{field_name!r} must be a date like 2027-03-01", False, loc
     if kind == "too_short":
         return f"{field_name!r} must not be empty", False, loc

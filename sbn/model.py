@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import decimal
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
@@ -107,6 +107,30 @@ def _deadline(value: Any) -> Decimal | date:
     if number < 0:
         raise PydanticCustomError("sbn_negative", "must be at least 0, got {value}", {"value": str(value)})
     return number
+
+
+def _start(value: Any) -> Any:
+    """A calendar date only: never a number read as a timestamp, never a date with a time."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _DATE.fullmatch(value.strip()):
+        return value.strip()
+    raise PydanticCustomError("sbn_start", "must be a date like 2027-03-01", {})
+
+
+def _whole(value: Any) -> Any:
+    """A whole number however it is written: 10, 1e1 and 10.0 are all ten."""
+    if isinstance(value, bool):
+        return value
+    try:
+        number = parse_number(value)
+    except PydanticCustomError as error:
+        if error.type != "sbn_number":
+            raise
+        number = Decimal("0.5")  # not a number at all: reported as not a whole number
+    if number != number.to_integral_value():
+        raise PydanticCustomError("sbn_whole", "must be a whole number", {})
+    return int(number)
 
 
 def _linear(value: Any) -> Any:
@@ -298,7 +322,9 @@ class Request(_Frozen):
     customer: str | None = Field(None, description="Who asks.")
     region: str | None = Field(None, description="Customer region; absent = no region filter.")
     quantity: Positive = Field(Decimal(1), description="Quantity of every step unless the step overrides it.")
-    start: date | None = Field(None, description="Calendar date of time 0; plans then show dates beside offsets.")
+    start: Annotated[date, BeforeValidator(_start)] | None = Field(
+        None, description="Calendar date of time 0; plans then show dates beside offsets."
+    )
     deadline: (
         Annotated[
             Decimal | date,
@@ -313,11 +339,13 @@ class Request(_Frozen):
     steps: tuple[Step, ...] = Field(min_length=1, description="The work, in order; after must form no cycle.")
     exclude: Ids = Field((), description="Partner ids never used.")
     prefer: Ids = Field((), description="Partner ids counted by the preferred criterion.")
-    max_partners: int | None = Field(None, ge=1, description="At most this many distinct partners in the plan.")
+    max_partners: Annotated[int, Field(ge=1), BeforeValidator(_whole)] | None = Field(
+        None, description="At most this many distinct partners in the plan."
+    )
     optimize: Annotated[tuple[Criterion, ...], BeforeValidator(_list)] = Field(
         ("cost", "time"), description="Criteria in lexicographic order: cost, time, partners, reputation, preferred."
     )
-    priority: int = Field(0, description="Higher is planned first.")
+    priority: Annotated[int, BeforeValidator(_whole)] = Field(0, description="Higher is planned first.")
 
     @property
     def deadline_offset(self) -> int | None:

@@ -199,6 +199,14 @@ requests:
     assert request.steps[0].id == "a"
 
 
+def test_whole_numbers_may_be_written_in_any_number_form(write: Write) -> None:
+    requests = "requests:\n  - {id: r, max_partners: 1e1, priority: 2.0e0, steps: [{capability: c}]}\n"
+    network = load(write, {"net.yaml": offering_c(requests)})
+    (request,) = network.requests
+    assert (request.max_partners, request.priority) == (10, 2)
+    assert isinstance(request.max_partners, int) and isinstance(request.priority, int)
+
+
 def test_numbers_are_exact_and_may_be_written_in_any_yaml_form(write: Write) -> None:
     text = """\
     partners:
@@ -814,6 +822,27 @@ BAD: list[object] = [
             "a.yaml:11:15: error: 'deadline' must be a number or a date like 2027-03-01, got '2027-03-05T10:00:00'",
         ],
         id="date-deadline-without-start",
+    ),
+    # dates: start is a calendar date, never a number (a timestamp) or a date with a time
+    pytest.param(
+        {
+            "a.yaml": offering_c(
+                """\
+            requests:
+              - {id: r, start: 86400, steps: [{capability: c}]}
+              - {id: s, start: 0, steps: [{capability: c}]}
+              - {id: t, start: "2027-03-01T00:00:00", steps: [{capability: c}]}
+              - {id: u, start: 2027-03-01 10:00, steps: [{capability: c}]}
+            """
+            )
+        },
+        [
+            "a.yaml:2:20: error: 'start' must be a date like 2027-03-01",
+            "a.yaml:3:20: error: 'start' must be a date like 2027-03-01",
+            "a.yaml:4:20: error: 'start' must be a date like 2027-03-01",
+            "a.yaml:5:20: error: 'start' must be a date like 2027-03-01",
+        ],
+        id="start-not-a-date",
     ),
     # dates: only with time unit day
     pytest.param(
