@@ -290,8 +290,15 @@ class Module(_Frozen):
         return int(self.lead_time.at(quantity).to_integral_value(rounding=ROUND_CEILING))
 
 
+def _id_optional(schema: dict[str, Any]) -> None:
+    """In files a step's id may be left out (it defaults to the capability)."""
+    schema["required"] = [name for name in schema.get("required", []) if name != "id"]
+
+
 class Step(_Frozen):
     """One piece of work in a request, done by exactly one module."""
+
+    model_config = ConfigDict(json_schema_extra=_id_optional)
 
     id: Id = Field(description="Step id, unique within the request; default: its capability.")
     capability: str = Field(description="Capability the step needs.")

@@ -95,6 +95,20 @@ def test_schema_is_draft_07_and_describes_every_field() -> None:
     assert undescribed(schema, "") == []
 
 
+def test_schema_requires_exactly_what_the_loader_requires() -> None:
+    import jsonschema
+
+    definitions = input_schema()["definitions"]
+    assert definitions["Step"]["required"] == ["capability"]
+    assert definitions["Request"]["required"] == ["id", "steps"]
+    document = {
+        "requests": [{"id": "r", "steps": [{"capability": "build"}, {"capability": "ship", "after": ["build"]}]}]
+    }
+    jsonschema.Draft7Validator(input_schema()).validate(document)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(input_schema()).validate({"requests": [{"id": "r", "steps": [{"id": "s"}]}]})
+
+
 def test_committed_schema_equals_generated() -> None:
     assert (ROOT / "schema" / "sbn.schema.json").read_text(encoding="utf-8") == render_schema()
 
