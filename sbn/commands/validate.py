@@ -72,6 +72,11 @@ def run_validate(paths: Sequence[str], output_format: str) -> int:
                     + (f", {_count(len(network.warnings), 'warning')}" if network.warnings else "")
                     + "\n"
                 )
+            if len(summaries) > 1:
+                sys.stderr.write(
+                    f"note: {len(summaries)} networks, each checked on its own; "
+                    "sbn plan reads all its files as one network, so give it one network's files\n"
+                )
     return 2 if errors else 0
 
 
