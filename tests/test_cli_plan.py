@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -302,3 +303,22 @@ def test_json_keeps_strings_holding_nul_characters_as_strings(tmp_path: Path) ->
     assert first["capability"] == "\0-\0"
     assert second["handoffs"][0]["interface"] == "\x0042\x00"
     assert first["cost"] == 1.5
+
+
+def test_backups_and_changes_are_printed_whole_at_80_columns(tmp_path: Path) -> None:
+    previous = tmp_path / "plan.json"
+    assert main(["plan", WEBSHOP, "--format", "json", "--output", str(previous)]) == 0
+    args = ["plan", WEBSHOP, "--without", "plzen-electro", "--from", str(previous), "--backups"]
+    args += ["--request", "soundbar-launch-nl-500"]
+    result = CliRunner().invoke(app, [*args, "--format", "json"], env=ENV)
+    (plan,) = json.loads(result.stdout)["plans"]
+    table = CliRunner().invoke(app, args, env={**ENV, "COLUMNS": "80"}).stdout
+    assert max(len(line) for line in table.splitlines()) <= 80
+    for a in plan["assignments"]:
+        if a["backup"] is not None:
+            days = abs(a["backup"]["finish_delta"])
+            assert f"  {a['step']}: {a['backup']['module']} ({a['backup']['partner']}), " in table
+            assert f"{days} day{'s' if days != 1 else ''}" in table
+        else:
+            assert f"  {a['step']}: NONE" in table
+    assert re.search(r"moved, was\s+plzen-line", table)

@@ -46,16 +46,20 @@ def _plan(network: Network, plan: Plan, explain: bool) -> Group:
         table.add_column(Text(unit.capitalize() + "s"), justify="right", no_wrap=True)
         table.add_column(Text(currency), justify="right", no_wrap=True)
         table.add_column("Handoff", overflow="fold")
-        if plan.changes is not None:
-            table.add_column("Change", overflow="fold")
-        if plan.backups:
-            table.add_column("Backup", overflow="fold")
         dated = calendar(plan)
         for a in plan.assignments:
             step = Text(a.step)
             step.append(f"\n{a.capability}", style="dim")
             module = Text(a.module)
             module.append(f"\n{a.partner}", style="dim")
+            if plan.changes is not None:
+                # What re-planning did, under the module: kept, new, or moved from another module.
+                if not a.changed:
+                    module.append("\nkept", style="green")
+                elif a.previous:
+                    module.append(f"\nmoved, was {a.previous}", style="yellow")
+                else:
+                    module.append("\nnew", style="yellow")
             when = Text(f"{a.start}-{a.finish}")
             if dated is not None:
                 # Dates beside the offsets, month-day; the year is in the totals line.
@@ -64,24 +68,22 @@ def _plan(network: Network, plan: Plan, explain: bool) -> Group:
             handoff = "\n".join(f"{h.interface or 'anything'} <- {h.source}" for h in a.handoffs) or "-"
             # User text goes in as Text, never as markup: "[red]" in an interface is printed, not applied.
             row += [Text(money(a.cost)), Text(handoff)]
-            if plan.changes is not None:
-                if not a.changed:
-                    row.append(Text("kept", style="green"))
-                elif a.previous:
-                    row.append(Text(f"moved, was {a.previous}", style="yellow"))
-                else:
-                    row.append(Text("new", style="yellow"))
-            if plan.backups:
-                b = a.backup
-                if b is None:
-                    row.append(Text("NONE", style="bold red"))
-                else:
-                    sign = "+" if b.cost_delta >= 0 else "-"
-                    delta = f"{sign}{money(abs(b.cost_delta))}, {_days(b.finish_delta, unit)}"
-                    row.append(Text(f"{b.module}\n({b.partner})\n{delta}"))
             table.add_row(*row)
         parts.append(table)
         parts.append(_totals(network, plan))
+        if plan.backups:
+            # Below the table, one line per step: a column of its own would not fit 80 columns.
+            parts.append(Text("Backups (if the step's module drops out):", style="bold"))
+            for a in plan.assignments:
+                line = Text(f"  {a.step}: ")
+                b = a.backup
+                if b is None:
+                    line.append("NONE", style="bold red")
+                else:
+                    sign = "+" if b.cost_delta >= 0 else "-"
+                    line.append(f"{b.module} ({b.partner}), {sign}{money(abs(b.cost_delta), currency)}, ")
+                    line.append(_days(b.finish_delta, unit))
+                parts.append(line)
         if plan.backups and plan.single_points_of_failure:
             warning = Text("WARNING: single points of failure: ", style="bold red")
             warning.append(", ".join(plan.single_points_of_failure))
