@@ -322,3 +322,31 @@ def test_backups_and_changes_are_printed_whole_at_80_columns(tmp_path: Path) -> 
         else:
             assert f"  {a['step']}: NONE" in table
     assert re.search(r"moved, was\s+plzen-line", table)
+
+
+def test_yaml_quotes_strings_a_yaml_1_2_reader_would_take_for_numbers(tmp_path: Path) -> None:
+    source = tmp_path / "net.yaml"
+    names = ["1e3", "0o17", "0x1F", ".inf", "-.5", "null", "TRUE", "12"]
+    modules = "".join(f"  - {{id: m{i}, partner: p, capability: '{name}'}}\n" for i, name in enumerate(names))
+    steps = ", ".join(f"{{id: s{i}, capability: '{name}'}}" for i, name in enumerate(names))
+    source.write_text(f"partners: [{{id: p}}]\nmodules:\n{modules}requests:\n  - id: r\n    steps: [{steps}]\n")
+    json_out = json.loads(invoke("plan", str(source), "--format", "json")[1])
+    code, out, _ = invoke("plan", str(source), "--format", "yaml")
+    assert code == 0
+    for name in names:
+        assert f"'{name}'" in out
+    import yaml
+
+    assert yaml.safe_load(out) == json_out
+
+
+def test_the_budget_is_written_as_it_is_compared_in_whole_cents(tmp_path: Path) -> None:
+    source = tmp_path / "net.yaml"
+    source.write_text(
+        "partners: [{id: p}]\nmodules: [{id: m, partner: p, capability: c, cost: 12.34}]\n"
+        "requests: [{id: r, budget: 12.345678, steps: [{capability: c}]}]\n"
+    )
+    code, data = plan_json(tmp_path, source.read_text())
+    assert code == 0
+    assert (data["plans"][0]["budget"], data["plans"][0]["cost"]) == (12.34, 12.34)
+    assert '"budget": 12.34,' in invoke("plan", str(source), "--format", "json")[1]

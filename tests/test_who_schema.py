@@ -49,6 +49,9 @@ def test_who_filters_by_every_certification_asked() -> None:
     assert code == 0
     assert out == ""
     assert "no module offers 'home-installation' with region NO, certification knx (3 offer it in all)" in err
+    code, out, err = who("home-installation", "-n", "examples/webshop", "-c", "knx", "--region", "NO", "-f", "json")
+    assert (code, json.loads(out)) == (0, [])
+    assert "no module offers 'home-installation' with region NO, certification knx (3 offer it in all)" in err
 
 
 def test_who_table_shows_cost_and_lead_time_formulas() -> None:

@@ -39,6 +39,14 @@ def run_who(
             continue
         regions = list(module.regions) if module.regions is not None else ([partner.region] if partner.region else [])
         rows.append((module, partner, regions, sorted(held)))
+    if not rows:
+        # In every format: a person sees why the list is empty, a script still gets [] on stdout.
+        filters = []
+        if region:
+            filters.append(f"region {region}")
+        filters += [f"certification {c}" for c in certifications]
+        where = f" with {', '.join(filters)}" if filters else ""
+        sys.stderr.write(f"no module offers {capability!r}{where} ({len(offered)} offer it in all)\n")
     if output_format == "json":
         payload = [
             {
@@ -65,12 +73,6 @@ def run_who(
 
     console = Console(highlight=False)
     if not rows:
-        filters = []
-        if region:
-            filters.append(f"region {region}")
-        filters += [f"certification {c}" for c in certifications]
-        where = f" with {', '.join(filters)}" if filters else ""
-        sys.stderr.write(f"no module offers {capability!r}{where} ({len(offered)} offer it in all)\n")
         return 0
     table = Table(
         title=Text(f"Who can do {capability}"),

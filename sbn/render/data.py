@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -76,7 +77,8 @@ def _plan(plan: Plan, explain: bool) -> dict[str, Any]:
         dated = calendar(plan)
         data["start_date"] = request.start.isoformat()
         data["finish_date"] = day(dated, plan.finish) if dated is not None and plan.finish is not None else None
-    data["budget"] = Exact(request.budget) if request.budget is not None else None
+    # The budget as it is compared: in whole cents, rounded down (12.345 allows 12.34).
+    data["budget"] = amount(int(request.budget.scaleb(2))) if request.budget is not None else None
     data["deadline"] = request.deadline_offset
     data["partners"] = plan.partners
     if plan.changes is not None:
@@ -154,6 +156,20 @@ def render_json(network: Network, plans: Sequence[Plan], explain: bool = False) 
     return _json(plan_data(network, plans, explain)) + "\n"
 
 
+# What a YAML 1.2 core-schema reader (yq, go-yaml v3, js-yaml) takes for a number, a bool or null.
+# PyYAML writes by YAML 1.1 and would leave "1e3" or "0o17" unquoted, so they are quoted here.
+_CORE_SCALAR = re.compile(
+    r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)|null|Null|NULL|~|true|True|TRUE|false|False|FALSE"
+)
+
+
+def _represent_str(dumper: Any, value: str) -> Any:
+    if _CORE_SCALAR.fullmatch(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
+    return dumper.represent_str(value)
+
+
 def render_yaml(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
     import yaml
 
@@ -161,6 +177,7 @@ def render_yaml(network: Network, plans: Sequence[Plan], explain: bool = False) 
         pass
 
     Dumper.add_representer(Exact, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", value.text))
+    Dumper.add_representer(str, _represent_str)
     return yaml.dump(
         plan_data(network, plans, explain), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=2**31 - 1
     )
