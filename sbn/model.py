@@ -312,7 +312,7 @@ class Step(_Frozen):
     def _default_id(cls, data: Any) -> Any:
         if isinstance(data, dict) and data.get("id") is None and isinstance(data.get("capability"), str):
             capability = data["capability"]
-            if not re.match(ID_PATTERN, capability):
+            if not re.fullmatch(ID_PATTERN.strip("^$"), capability):
                 raise PydanticCustomError(
                     "sbn_step_id",
                     "a step without an id takes its capability as id, but {capability} is not a valid id: add an id",

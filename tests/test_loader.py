@@ -670,7 +670,10 @@ BAD: list[object] = [
     ),
     # ids match [A-Za-z0-9][A-Za-z0-9._-]*
     pytest.param(
-        {"a.yaml": "partners:\n  - id: -acme\n  - id: 'a b'\nrequests:\n  - id: r\n    steps: [{capability: 'x y'}]\n"},
+        {
+            "a.yaml": "partners:\n  - id: -acme\n  - id: 'a b'\nrequests:\n  - id: r\n"
+            "    steps: [{capability: 'x y'}, {capability: \"z\\n\"}]\n"
+        },
         [
             "a.yaml:2:9: error: invalid id for 'id': ids start with a letter or digit and hold only letters, digits, "
             "'.', '_' and '-'",
@@ -678,6 +681,8 @@ BAD: list[object] = [
             "'.', '_' and '-'",
             "a.yaml:6:13: error: 'steps': a step without an id takes its capability as id, "
             "but 'x y' is not a valid id: add an id",
+            "a.yaml:6:34: error: 'steps': a step without an id takes its capability as id, "
+            "but 'z\\n' is not a valid id: add an id",
         ],
         id="invalid-ids",
     ),

@@ -52,7 +52,7 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
             start, finish = str(a.start), str(a.finish)
             if dated is not None:
                 start, finish = day(dated, a.start), day(dated, a.finish)
-            handoff = ", ".join(f"{h.source}: {h.interface or 'any'}" for h in a.handoffs) or "-"
+            handoff = ", ".join(f"{h.source}: {h.interface or 'anything'}" for h in a.handoffs) or "-"
             row = [a.step, a.capability, a.module, a.partner, start, finish, money(a.cost), handoff]
             if plan.changes is not None:
                 row.append(f"moved from {a.previous}" if a.changed and a.previous else ("new" if a.changed else "kept"))
@@ -76,7 +76,7 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
             total += f" ({day(dated, plan.finish) if dated is not None else LAST_DATE})"
         total += f"; {len(plan.partners)} partner{'s' if len(plan.partners) != 1 else ''}"
         if plan.changes is not None:
-            total += f"; {plan.changes} steps changed"
+            total += f"; {plan.changes} step{'s' if plan.changes != 1 else ''} changed"
         lines += [total, ""]
         if plan.backups and plan.single_points_of_failure:
             lines += [f"> **Warning**: single points of failure: {', '.join(plan.single_points_of_failure)}", ""]
