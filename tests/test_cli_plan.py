@@ -350,3 +350,37 @@ def test_the_budget_is_written_as_it_is_compared_in_whole_cents(tmp_path: Path) 
     assert code == 0
     assert (data["plans"][0]["budget"], data["plans"][0]["cost"]) == (12.34, 12.34)
     assert '"budget": 12.34,' in invoke("plan", str(source), "--format", "json")[1]
+
+
+def test_output_through_a_symlink_replaces_the_file_it_points_at_and_keeps_modes(tmp_path: Path) -> None:
+    target, link = tmp_path / "target.json", tmp_path / "link.json"
+    target.write_text("{}\n")
+    target.chmod(0o640)
+    link.symlink_to(target.name)
+    assert main(["plan", WEBSHOP, "--request", "returns-q1-nl-120", "-f", "json", "-o", str(link)]) == 0
+    assert link.is_symlink() and json.loads(target.read_text())["schema"] == "sbn.plan/v1"
+    assert target.stat().st_mode & 0o777 == 0o640
+    fresh = tmp_path / "fresh.json"
+    umask = os.umask(0o022)
+    try:
+        assert main(["plan", WEBSHOP, "--request", "returns-q1-nl-120", "-f", "json", "-o", str(fresh)]) == 0
+    finally:
+        os.umask(umask)
+    assert fresh.stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.json", "link.json", "target.json"]
+
+
+def test_output_to_a_pipe_writes_into_the_pipe(tmp_path: Path) -> None:
+    import threading
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text()), daemon=True)
+    reader.start()
+    code = main(["plan", WEBSHOP, "--request", "returns-q1-nl-120", "-f", "json", "-o", str(pipe)])
+    reader.join(timeout=30)
+    assert code == 0
+    assert received, "nothing was written into the pipe"
+    assert json.loads(received[0])["schema"] == "sbn.plan/v1"
+    assert pipe.is_fifo()
