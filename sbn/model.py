@@ -186,7 +186,8 @@ class _Frozen(BaseModel):
             return {
                 key: value
                 for key, value in data.items()
-                if value is not None or (key in fields and fields[key].is_required())
+                # An unknown field stays, so that it is reported; a required one, so that it is named.
+                if value is not None or key not in fields or fields[key].is_required()
             }
         return data
 

@@ -729,6 +729,15 @@ BAD: list[object] = [
         ["a.yaml:3:32: error: partner 'solo' cannot avoid itself; list the partners it never works with"],
         id="partner-avoids-itself",
     ),
+    # an unknown field is reported even when it is empty: null only leaves known fields out
+    pytest.param(
+        {"a.yaml": "partners:\n  - id: p\n    reputaton:\n    interests: {avoidd: ~}\n"},
+        [
+            "a.yaml:3:5: error: unknown field 'reputaton' (did you mean 'reputation'?)",
+            "a.yaml:4:17: error: unknown field 'avoidd' (did you mean 'avoid'?)",
+        ],
+        id="unknown-field-given-null",
+    ),
     # references: after names steps of the same request, never the step itself
     pytest.param(
         {
