@@ -122,12 +122,7 @@ def _whole(value: Any) -> Any:
     """A whole number however it is written: 10, 1e1 and 10.0 are all ten."""
     if isinstance(value, bool):
         return value
-    try:
-        number = parse_number(value)
-    except PydanticCustomError as error:
-        if error.type != "sbn_number":
-            raise
-        number = Decimal("0.5")  # not a number at all: reported as not a whole number
+    number = parse_number(value)
     if number != number.to_integral_value():
         raise PydanticCustomError("sbn_whole", "must be a whole number", {})
     return int(number)
@@ -320,6 +315,9 @@ class Step(_Frozen):
                     {"capability": repr(capability)},
                 )
             return {**data, "id": capability}
+        if isinstance(data, dict) and data.get("id") is None:
+            # Without a usable capability the step has no id either; only the capability is reported.
+            return {**data, "id": "step"}
         return data
 
 

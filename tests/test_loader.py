@@ -579,7 +579,7 @@ BAD: list[object] = [
             "a.yaml:7:15: error: 'capacity': expected a number, got a list",
             "a.yaml:10:15: error: 'quantity' must be greater than 0",
             "a.yaml:11:19: error: 'max_partners' must be a whole number",
-            "a.yaml:12:15: error: 'priority' must be a whole number",
+            "a.yaml:12:15: error: 'priority': expected a number, got 'first'",
         ],
         id="numbers-out-of-range",
     ),
@@ -737,6 +737,16 @@ BAD: list[object] = [
             "a.yaml:4:17: error: unknown field 'avoidd' (did you mean 'avoid'?)",
         ],
         id="unknown-field-given-null",
+    ),
+    # a step without id and without a usable capability: only the capability is reported
+    pytest.param(
+        {"a.yaml": "requests:\n  - id: r\n    steps: [{capability: ~}, {after: []}, {capability: [a]}]\n"},
+        [
+            "a.yaml:3:26: error: 'capability' must be text, not empty",
+            "a.yaml:3:30: error: missing required field 'capability'",
+            "a.yaml:3:56: error: 'capability' must be text, not a list",
+        ],
+        id="step-without-capability-or-id",
     ),
     # references: after names steps of the same request, never the step itself
     pytest.param(
