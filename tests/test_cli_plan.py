@@ -384,3 +384,41 @@ def test_output_to_a_pipe_writes_into_the_pipe(tmp_path: Path) -> None:
     assert received, "nothing was written into the pipe"
     assert json.loads(received[0])["schema"] == "sbn.plan/v1"
     assert pipe.is_fifo()
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 100, 160])
+def test_the_table_output_loses_nothing_at_any_width(width: int) -> None:
+    args = ["plan", WEBSHOP, "--request", "soundbar-launch-nl-500"]
+    (plan,) = json.loads(invoke(*args, "--format", "json")[1])["plans"]
+    out = CliRunner().invoke(app, args, env={**ENV, "COLUMNS": str(width)}).stdout
+    assert max(len(line) for line in out.splitlines()) <= width
+    for a in plan["assignments"]:
+        assert f"{a['cost']:,.2f}" in out
+    if width <= 60:  # too narrow for the table: one block per step, every handoff on a line of its own
+        for a in plan["assignments"]:
+            for h in a["handoffs"]:
+                assert f"handoff: {h['interface']} <- {h['from']}" in out
+    else:
+        assert "Step / capability" in out
+    # every character of every id is printed somewhere, in table cells or blocks alike
+    printed = sorted(ch for ch in out if not ch.isspace())
+    for a in plan["assignments"]:
+        for text in (a["module"], a["partner"], a["step"], a["capability"]):
+            for ch in set(text):
+                assert printed.count(ch) >= text.count(ch)
+
+
+def test_a_long_cost_is_never_cut_in_a_narrow_table(tmp_path: Path) -> None:
+    source = tmp_path / "net.yaml"
+    long_id = "module-with-a-really-really-really-long-identifier-" + "x" * 30
+    source.write_text(
+        f"partners: [{{id: p}}]\nmodules:\n  - {{id: {long_id}, partner: p, capability: a, cost: 123456789012.34,"
+        " outputs: [a-very-long-interface-name-that-keeps-going]}\n"
+        "  - {id: m2, partner: p, capability: b, inputs: [a-very-long-interface-name-that-keeps-going]}\n"
+        "requests: [{id: r, steps: [{capability: a}, {capability: b, after: [a]}]}]\n"
+    )
+    for width in ("60", "80"):
+        out = CliRunner().invoke(app, ["plan", str(source)], env={**ENV, "COLUMNS": width}).stdout
+        assert "123,456,789,012.34" in out
+        assert "a-very-long-interface-name-that-keeps-going <- a" in out
+        assert max(len(line) for line in out.splitlines()) <= int(width)

@@ -74,6 +74,20 @@ def test_who_prints_user_text_as_written_never_as_markup(tmp_path: Path) -> None
     assert "[red]iso" in out
 
 
+def test_who_lists_modules_one_block_each_when_the_table_would_be_cut() -> None:
+    result = CliRunner().invoke(
+        app, ["who", "home-installation", "-n", "examples/webshop"], env={**ENV, "COLUMNS": "50"}
+    )
+    assert result.exit_code == 0
+    out = result.stdout
+    assert max(len(line) for line in out.splitlines()) <= 50
+    assert "thuis-standard-install (thuis-installatie)" in out
+    wide = CliRunner().invoke(
+        app, ["who", "home-installation", "-n", "examples/webshop"], env={**ENV, "COLUMNS": "100"}
+    )
+    assert "Module / partner" in wide.stdout and "thuis-standard-install " in wide.stdout
+
+
 def test_who_needs_a_network() -> None:
     code, _, err = who("assembly")
     assert code == 2

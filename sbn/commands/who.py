@@ -74,13 +74,9 @@ def run_who(
     console = Console(highlight=False)
     if not rows:
         return 0
-    table = Table(
-        title=Text(f"Who can do {capability}"),
-        show_edge=False,
-        pad_edge=False,
-        header_style="bold",
-        box=box.SIMPLE_HEAD,
-    )
+    from sbn.render.table import fits
+
+    table = Table(show_edge=False, pad_edge=False, header_style="bold", box=box.SIMPLE_HEAD)
     table.add_column("Module / partner", no_wrap=True)
     table.add_column("Regions", overflow="fold")
     table.add_column("Certifications", overflow="fold")
@@ -100,5 +96,19 @@ def run_who(
             Text(_linear(module.lead_time)),
             Text(number(module.capacity) if module.capacity is not None else "-"),
         )
-    console.print(table)
+    console.print(Text(f"Who can do {capability}", style="bold"))
+    if fits(console, table):
+        console.print(table)
+        return 0
+    # Too narrow for the table: one block per module, wrapping at any width.
+    for module, partner, regions, certified in rows:
+        console.print(Text(f"{module.id} ({partner.id})", style="bold"))
+        console.print(
+            Text(
+                f"  regions {', '.join(regions) or '-'}; certifications {', '.join(certified) or '-'}; "
+                f"reputation {number(partner.reputation)}; cost {_linear(module.cost)} {network.info.currency}; "
+                f"lead time {_linear(module.lead_time)} {network.info.time_unit}s; capacity "
+                + (number(module.capacity) if module.capacity is not None else "unlimited")
+            )
+        )
     return 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
+from datetime import date
 
 from rich import box
 from rich.console import Console, Group
@@ -25,10 +27,10 @@ def render_table(console: Console, network: Network, plans: Sequence[Plan], expl
         console.print(Text(info.ambition.strip(), style="italic"))
     for plan in plans:
         console.print()
-        console.print(_plan(network, plan, explain))
+        console.print(_plan(console, network, plan, explain))
 
 
-def _plan(network: Network, plan: Plan, explain: bool) -> Group:
+def _plan(console: Console, network: Network, plan: Plan, explain: bool) -> Group:
     request = plan.request
     currency = network.info.currency
     unit = network.info.time_unit
@@ -69,7 +71,11 @@ def _plan(network: Network, plan: Plan, explain: bool) -> Group:
             # User text goes in as Text, never as markup: "[red]" in an interface is printed, not applied.
             row += [Text(money(a.cost)), Text(handoff)]
             table.add_row(*row)
-        parts.append(table)
+        if fits(console, table):
+            parts.append(table)
+        else:
+            # Too narrow for the table even with every cell wrapped: rich would crop its lines.
+            parts.append(_stacked(plan, currency, unit, dated))
         parts.append(_totals(network, plan))
         if plan.backups:
             # Below the table, one line per step: a column of its own would not fit 80 columns.
@@ -99,6 +105,50 @@ def _plan(network: Network, plan: Plan, explain: bool) -> Group:
             for r in entry.rejected:
                 parts.append(Text(f"    {r.module} ({r.partner}): {r.detail}", style="dim"))
     return Group(*parts)
+
+
+def fits(console: Console, table: Table) -> bool:
+    """Whether rich lays the table out at the console's width without cropping a character.
+
+    Where the columns cannot shrink far enough, rich cuts lines at the edge. The table is drawn
+    once off screen and every printed character of its headers and cells is counted there.
+    """
+    probe = Console(file=io.StringIO(), width=console.width, no_color=True, highlight=False, force_terminal=False)
+    probe.print(table)
+    written = probe.file.getvalue()  # type: ignore[attr-defined]
+    texts = [str(column.header) for column in table.columns]
+    texts += [cell.plain if isinstance(cell, Text) else str(cell) for column in table.columns for cell in column.cells]
+    return _printed(written) == _printed("".join(texts))
+
+
+def _printed(text: str) -> int:
+    return sum(1 for ch in text if not ch.isspace() and ch != "─")
+
+
+def _stacked(plan: Plan, currency: str, unit: str, dated: date | None) -> Group:
+    """The table's content as lines that wrap at any width, one block per step."""
+    lines: list[Text] = []
+    for a in plan.assignments:
+        head = Text(a.step, style="bold")
+        head.append(f" ({a.capability})", style="dim")
+        lines.append(head)
+        module = Text(f"  {a.module}")
+        module.append(f" ({a.partner})", style="dim")
+        if plan.changes is not None:
+            if not a.changed:
+                module.append(", kept", style="green")
+            elif a.previous:
+                module.append(f", moved, was {a.previous}", style="yellow")
+            else:
+                module.append(", new", style="yellow")
+        lines.append(module)
+        when = f"  {unit}s {a.start}-{a.finish}"
+        if dated is not None:
+            when += f" ({day(dated, a.start)[5:]}..{day(dated, a.finish)[5:]})"
+        lines.append(Text(f"{when}, {money(a.cost, currency)}"))
+        for h in a.handoffs:
+            lines.append(Text(f"  handoff: {h.interface or 'anything'} <- {h.source}"))
+    return Group(*lines)
 
 
 def _totals(network: Network, plan: Plan) -> Text:
