@@ -422,3 +422,17 @@ def test_a_long_cost_is_never_cut_in_a_narrow_table(tmp_path: Path) -> None:
         assert "123,456,789,012.34" in out
         assert "a-very-long-interface-name-that-keeps-going <- a" in out
         assert max(len(line) for line in out.splitlines()) <= int(width)
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_control_characters_in_user_text_never_reach_the_terminal(tmp_path: Path, fmt: str) -> None:
+    source = tmp_path / "net.yaml"
+    source.write_text(
+        'network: {name: "a\\e[31mred", ambition: "\\e[2Jclear"}\npartners: [{id: p}]\n'
+        "modules: [{id: m, partner: p, capability: a}]\n"
+        'requests: [{id: r, customer: "\\e]0;title\\a\\x85", steps: [{capability: a}]}]\n'
+    )
+    code, out, _ = invoke("plan", str(source), "--format", fmt)
+    assert code == 0
+    assert not any(ch in out for ch in "\x1b\x07\x85")
+    assert "a\\x1b[31mred" in out and "\\x1b[2Jclear" in out and "\\x1b]0;title\\x07\\x85" in out

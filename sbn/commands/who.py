@@ -69,12 +69,11 @@ def run_who(
     from rich import box
     from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
     console = Console(highlight=False)
     if not rows:
         return 0
-    from sbn.render.table import fits
+    from sbn.render.table import Text, fits
 
     table = Table(show_edge=False, pad_edge=False, header_style="bold", box=box.SIMPLE_HEAD)
     table.add_column("Module / partner", no_wrap=True)

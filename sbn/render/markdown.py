@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sbn.candidates import money
 from sbn.loader import Network
-from sbn.render.data import LAST_DATE, calendar, day
+from sbn.render.data import LAST_DATE, calendar, clean, day
 from sbn.result import Assignment, Plan
 
 
@@ -28,7 +28,7 @@ def render_markdown(network: Network, plans: Sequence[Plan], explain: bool = Fal
         lines += [f"> {line}".rstrip() for line in info.ambition.strip().splitlines()] + [""]
     for plan in plans:
         lines += _plan(network, plan, explain)
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return clean("\n".join(lines).rstrip("\n") + "\n")
 
 
 def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:

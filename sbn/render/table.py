@@ -5,16 +5,30 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from rich import box
 from rich.console import Console, Group
+from rich.style import Style
 from rich.table import Table
-from rich.text import Text
+from rich.text import Text as _RichText
 
 from sbn.candidates import money
 from sbn.loader import Network
-from sbn.render.data import LAST_DATE, calendar, day
+from sbn.render.data import LAST_DATE, calendar, clean, day
 from sbn.result import Plan
+
+
+class Text(_RichText):
+    """rich's Text, with every string it is given cleaned of control characters."""
+
+    def __init__(self, text: str = "", *args: Any, **kwargs: Any) -> None:
+        super().__init__(clean(text), *args, **kwargs)
+
+    def append(self, text: str | _RichText, style: str | Style | None = None) -> Text:
+        super().append(clean(text) if isinstance(text, str) else text, style)
+        return self
+
 
 STATUS_STYLE = {"optimal": "bold green", "feasible": "bold yellow", "infeasible": "bold red", "unknown": "bold red"}
 
@@ -117,7 +131,9 @@ def fits(console: Console, table: Table) -> bool:
     probe.print(table)
     written = probe.file.getvalue()  # type: ignore[attr-defined]
     texts = [str(column.header) for column in table.columns]
-    texts += [cell.plain if isinstance(cell, Text) else str(cell) for column in table.columns for cell in column.cells]
+    texts += [
+        cell.plain if isinstance(cell, _RichText) else str(cell) for column in table.columns for cell in column.cells
+    ]
     return _printed(written) == _printed("".join(texts))
 
 
