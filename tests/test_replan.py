@@ -287,19 +287,64 @@ def test_from_a_file_that_is_not_a_plan_is_an_input_error(tmp_path: Path) -> Non
         ),
         ('{"schema": "sbn.plan/v1", "plans": [{"assignments": []}]}', "bad.json:1:37: error: missing 'request'"),
         ("[" * 100_000, "bad.json:1:501: error: invalid JSON: nested too deeply"),
+        (
+            '{"schema": "sbn.plan/v1", "plans": [{"request": "r", "assignments": []},\n'
+            ' {"request": "r", "assignments": []}]}',
+            "bad.json:2:14: error: request 'r' appears twice (first in plan 1)",
+        ),
+        (
+            '{"schema": "sbn.plan/v1", "plans": [{"request": "r", "assignments": [\n'
+            '{"step": "build", "module": "m1"}, {"step": "build", "module": "m2"}]}]}',
+            "bad.json:2:45: error: step 'build' appears twice in this plan",
+        ),
+        (
+            b'\xef\xbb\xbf{"schema": "sbn.plan/v1",\n "plans": [\xff]}',
+            "bad.json:2:1: error: invalid JSON: not UTF-8 text",
+        ),
     ],
-    ids=["plan-not-object", "assignments-null", "step-not-string", "no-request", "deeply-nested"],
+    ids=[
+        "plan-not-object",
+        "assignments-null",
+        "step-not-string",
+        "no-request",
+        "deeply-nested",
+        "request-twice",
+        "step-twice",
+        "not-utf-8",
+    ],
 )
 def test_from_a_plan_of_the_wrong_shape_is_an_input_error_with_its_place(
-    tmp_path: Path, capsys: Any, text: str, expected: str
+    tmp_path: Path, capsys: Any, text: str | bytes, expected: str
 ) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text(text, encoding="utf-8")
+    bad.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     doc = Doc(THREE, BUILDERS, [request("r", step("build"))])
     capsys.readouterr()
     code, data = run_cli(tmp_path, doc, "--from", str(bad))
     assert code == 2 and data is None
     assert capsys.readouterr().err.replace(str(tmp_path) + "/", "") == expected + "\n"
+
+
+def test_from_a_missing_file_or_a_directory_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
+    doc = Doc(THREE, BUILDERS, [request("r", step("build"))])
+    for path, message in [
+        (tmp_path / "none.json", "sbn: error: --from {}: no such file or directory"),
+        (tmp_path, "sbn: error: --from {} is a directory: give an earlier plan's JSON file"),
+    ]:
+        capsys.readouterr()
+        code, data = run_cli(tmp_path, doc, "--from", str(path))
+        assert code == 2 and data is None
+        assert capsys.readouterr().err == message.format(path) + "\n"
+
+
+def test_from_a_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    doc = Doc(THREE, BUILDERS, [request("r", step("build"))])
+    code, first = run_cli(tmp_path, doc)
+    previous = tmp_path / "previous.json"
+    previous.write_bytes(b"\xef\xbb\xbf" + json.dumps(first).encode("utf-8"))
+    code, data = run_cli(tmp_path, doc, "--from", str(previous))
+    assert code == 0 and data is not None
+    assert only_plan(data)["changes"] == 0
 
 
 def test_no_change_or_backup_fields_unless_asked(tmp_path: Path) -> None:

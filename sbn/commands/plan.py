@@ -160,10 +160,18 @@ def write_atomically(path: Path, text: str) -> None:
 def read_previous(path: Path) -> dict[str, dict[str, str]]:
     """Step -> module per request from an earlier `sbn.plan/v1` JSON output, checked for its shape."""
     name = str(path)
+    if not path.exists():
+        raise UsageError(f"--from {name}: no such file or directory")
+    if path.is_dir():
+        raise UsageError(f"--from {name} is a directory: give an earlier plan's JSON file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Diagnostic(name, 1, 1, f"cannot read previous plan: {exc}")]) from None
+        # utf-8-sig: a byte-order mark, as some Windows editors write, is read past.
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UsageError(f"--from {name}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InputError([Diagnostic(name, line, 1, "invalid JSON: not UTF-8 text")]) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -176,6 +184,7 @@ def read_previous(path: Path) -> dict[str, dict[str, str]]:
             [Diagnostic(name, 1, 1, "not an sbn plan: expected a JSON object with schema 'sbn.plan/v1' and plans")]
         )
     previous: dict[str, dict[str, str]] = {}
+    seen: dict[str, int] = {}
     problems: list[tuple[tuple[str | int, ...], str]] = []
     for i, plan in enumerate(data["plans"]):
         where: tuple[str | int, ...] = ("plans", i)
@@ -195,10 +204,17 @@ def read_previous(path: Path) -> dict[str, dict[str, str]]:
                 continue
             step = _string_field(assignment, "step", at, problems)
             module = _string_field(assignment, "module", at, problems)
-            if step is not None and module is not None:
+            if step is not None and step in steps:
+                problems.append(((*at, "step"), f"step {step!r} appears twice in this plan"))
+            elif step is not None and module is not None:
                 steps[step] = module
-        if request is not None:
-            previous.setdefault(request, {}).update(steps)
+        if request is not None and request in seen:
+            problems.append(
+                ((*where, "request"), f"request {request!r} appears twice (first in plan {seen[request] + 1})")
+            )
+        elif request is not None:
+            seen[request] = i
+            previous[request] = steps
     if problems:
         root = _json_nodes(name, text)
         raise InputError([Diagnostic(name, *locate(root, where), message) for where, message in problems[:100]])
