@@ -326,14 +326,14 @@ def test_backups_and_changes_are_printed_whole_at_80_columns(tmp_path: Path) -> 
 
 def test_yaml_quotes_strings_a_yaml_1_2_reader_would_take_for_numbers(tmp_path: Path) -> None:
     source = tmp_path / "net.yaml"
-    names = ["1e3", "0o17", "0x1F", ".inf", "-.5", "null", "TRUE", "12"]
-    modules = "".join(f"  - {{id: m{i}, partner: p, capability: '{name}'}}\n" for i, name in enumerate(names))
-    steps = ", ".join(f"{{id: s{i}, capability: '{name}'}}" for i, name in enumerate(names))
+    names = ["1e3", "0o17", "0x1F", ".inf", "-.5", "null", "TRUE", "12", "\x85nel", "a\u2028b", "c\u2029"]
+    modules = "".join(f"  - {{id: m{i}, partner: p, capability: {json.dumps(name)}}}\n" for i, name in enumerate(names))
+    steps = ", ".join(f"{{id: s{i}, capability: {json.dumps(name)}}}" for i, name in enumerate(names))
     source.write_text(f"partners: [{{id: p}}]\nmodules:\n{modules}requests:\n  - id: r\n    steps: [{steps}]\n")
     json_out = json.loads(invoke("plan", str(source), "--format", "json")[1])
     code, out, _ = invoke("plan", str(source), "--format", "yaml")
     assert code == 0
-    for name in names:
+    for name in names[:8]:
         assert f"'{name}'" in out
     import yaml
 

@@ -176,6 +176,9 @@ _CORE_SCALAR = re.compile(
 def _represent_str(dumper: Any, value: str) -> Any:
     if _CORE_SCALAR.fullmatch(value):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
+    if any(ch in value for ch in "\x85\u2028\u2029"):
+        # Line breaks to a YAML 1.1 reader: written raw they would be read back as spaces.
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     return dumper.represent_str(value)
 
 
