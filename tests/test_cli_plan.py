@@ -436,3 +436,11 @@ def test_control_characters_in_user_text_never_reach_the_terminal(tmp_path: Path
     assert code == 0
     assert not any(ch in out for ch in "\x1b\x07\x85")
     assert "a\\x1b[31mred" in out and "\\x1b[2Jclear" in out and "\\x1b]0;title\\x07\\x85" in out
+
+
+def test_time_limit_inf_means_no_limit_and_nan_is_refused(tmp_path: Path) -> None:
+    code, out, _ = invoke("plan", WEBSHOP, "--format", "json", "--time-limit", "inf")
+    assert code == 0
+    assert out == invoke("plan", WEBSHOP, "--format", "json")[1]
+    code, _, err = invoke("plan", WEBSHOP, "--time-limit", "nan")
+    assert code == 2 and "--time-limit" in err
