@@ -16,7 +16,7 @@ from rich.text import Text as _RichText
 from sbn.candidates import money
 from sbn.loader import Network
 from sbn.render.data import LAST_DATE, calendar, clean, day
-from sbn.result import Plan
+from sbn.result import Assignment, Plan
 
 
 class Text(_RichText):
@@ -70,16 +70,12 @@ def _plan(console: Console, network: Network, plan: Plan, explain: bool) -> Grou
             module.append(f"\n{a.partner}", style="dim")
             if plan.changes is not None:
                 # What re-planning did, under the module: kept, new, or moved from another module.
-                if not a.changed:
-                    module.append("\nkept", style="green")
-                elif a.previous:
-                    module.append(f"\nmoved, was {a.previous}", style="yellow")
-                else:
-                    module.append("\nnew", style="yellow")
+                module.append("\n")
+                module.append(*_change(a))
             when = Text(f"{a.start}-{a.finish}")
             if dated is not None:
                 # Dates beside the offsets, month-day; the year is in the totals line.
-                when.append(f"\n{day(dated, a.start)[5:]}..{day(dated, a.finish)[5:]}", style="dim")
+                when.append(f"\n{_span(dated, a)}", style="dim")
             row: list = [step, module, when]  # type: ignore[type-arg]
             handoff = "\n".join(f"{h.interface or 'anything'} <- {h.source}" for h in a.handoffs) or "-"
             # User text goes in as Text, never as markup: "[red]" in an interface is printed, not applied.
@@ -151,20 +147,28 @@ def _stacked(plan: Plan, currency: str, unit: str, dated: date | None) -> Group:
         module = Text(f"  {a.module}")
         module.append(f" ({a.partner})", style="dim")
         if plan.changes is not None:
-            if not a.changed:
-                module.append(", kept", style="green")
-            elif a.previous:
-                module.append(f", moved, was {a.previous}", style="yellow")
-            else:
-                module.append(", new", style="yellow")
+            module.append(", ")
+            module.append(*_change(a))
         lines.append(module)
         when = f"  {unit}s {a.start}-{a.finish}"
         if dated is not None:
-            when += f" ({day(dated, a.start)[5:]}..{day(dated, a.finish)[5:]})"
+            when += f" ({_span(dated, a)})"
         lines.append(Text(f"{when}, {money(a.cost, currency)}"))
         for h in a.handoffs:
             lines.append(Text(f"  handoff: {h.interface or 'anything'} <- {h.source}"))
     return Group(*lines)
+
+
+def _change(a: Assignment) -> tuple[str, str]:
+    """What re-planning did to a step, and its style: kept, new, or moved from another module."""
+    if not a.changed:
+        return "kept", "green"
+    return (f"moved, was {a.previous}" if a.previous else "new"), "yellow"
+
+
+def _span(dated: date, a: Assignment) -> str:
+    """Start and finish dates as month-day; the year is in the totals line."""
+    return f"{day(dated, a.start)[5:]}..{day(dated, a.finish)[5:]}"
 
 
 def _totals(network: Network, plan: Plan) -> Text:
