@@ -66,14 +66,15 @@ def run_who(
         ]
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return 0
+    if not rows:
+        return 0
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
-    if not rows:
-        return 0
     from sbn.render.table import Text, fits
+
+    console = Console(highlight=False)
 
     table = Table(show_edge=False, pad_edge=False, header_style="bold", box=box.SIMPLE_HEAD)
     table.add_column("Module / partner", no_wrap=True)
