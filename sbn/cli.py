@@ -208,9 +208,11 @@ def schema() -> None:
 def _guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> NoReturn:
     """Run a command and turn every outcome into its exit code, in this one place."""
     from sbn.errors import ExitCode, InputError, SbnError
+    from sbn.numbers import exact
 
     try:
-        code = action(*args, **kwargs)
+        with exact():
+            code = action(*args, **kwargs)
     except KeyboardInterrupt:
         sys.stderr.write("sbn: interrupted\n")
         solver = sys.modules.get("sbn.solver")
@@ -238,7 +240,7 @@ def _guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> NoReturn:
                 f"sbn: internal error: {type(exc).__name__}: {exc} (a bug; run with --debug for the traceback)\n"
             )
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
-    raise typer.Exit(code)
+    raise typer.Exit(int(code))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from planning_helpers import (
+from support.build import (
     Doc,
     Number,
     assignment,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sbn.errors import Diagnostic, InputError, UsageError
+from sbn.errors import Diagnostic, ExitCode, InputError, UsageError
 from sbn.loader import Network, load_for_plan
 from sbn.yamlread import locate
 
@@ -49,6 +49,7 @@ def run_plan(
     if not requests:
         raise UsageError("no requests to plan in the files given")
     from sbn.planner import Options, plan_requests
+    from sbn.solver import SolveStatus
 
     options = Options(
         time_limit=time_limit,
@@ -64,7 +65,7 @@ def run_plan(
             sys.stdout.write(text)
         else:
             write_atomically(output, text)
-    return 0 if all(plan.planned and plan.status.value == "optimal" for plan in plans) else 1
+    return ExitCode.OK if all(plan.status == SolveStatus.OPTIMAL for plan in plans) else ExitCode.NOT_PLANNED
 
 
 def _unknown(kind: str, name: str, known: Sequence[str] | dict) -> str:  # type: ignore[type-arg]

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from sbn.errors import Diagnostic, InputError
+from sbn.errors import Diagnostic, ExitCode, InputError
 from sbn.loader import MAX_REPORTED, load_units
 
 
@@ -77,7 +77,7 @@ def run_validate(paths: Sequence[str], output_format: str) -> int:
                     f"note: {len(summaries)} networks, each checked on its own; "
                     "sbn plan reads all its files as one network, so give it one network's files\n"
                 )
-    return 2 if errors else 0
+    return ExitCode.INPUT if errors else ExitCode.OK
 
 
 def _count(number: int, noun: str) -> str:

@@ -7,10 +7,11 @@ import sys
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sbn.candidates import holds, number, serves
-from sbn.errors import UsageError
+from sbn.candidates import holds, serves
+from sbn.errors import ExitCode, UsageError
 from sbn.loader import load_network
 from sbn.model import Linear
+from sbn.numbers import number
 
 
 def _linear(value: Linear, unit: str = "") -> str:
@@ -65,9 +66,9 @@ def run_who(
             for module, partner, regions, held in rows
         ]
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
-        return 0
+        return ExitCode.OK
     if not rows:
-        return 0
+        return ExitCode.OK
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -99,7 +100,7 @@ def run_who(
     console.print(Text(f"Who can do {capability}", style="bold"))
     if fits(console, table):
         console.print(table)
-        return 0
+        return ExitCode.OK
     # Too narrow for the table: one block per module, wrapping at any width.
     for module, partner, regions, certified in rows:
         console.print(Text(f"{module.id} ({partner.id})", style="bold"))
@@ -111,4 +112,4 @@ def run_who(
                 + (number(module.capacity) if module.capacity is not None else "unlimited")
             )
         )
-    return 0
+    return ExitCode.OK

@@ -5,23 +5,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sbn.loader import Network
-from sbn.result import Plan
+from sbn.numbers import budget_cents
+from sbn.render.common import calendar, day
+from sbn.result import Assignment, Plan
 
 SCHEMA = "sbn.plan/v1"
-
-# Control characters in user text (ESC above all) would reach the terminal raw and could recolour or
-# clear it: they are shown as escapes instead. Newlines and tabs stay.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def clean(text: str) -> str:
-    """User text made safe to print: control characters written as \\xNN."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 class Exact(float):
@@ -48,22 +40,6 @@ def quantity(value: Decimal) -> int | Exact:
     return int(value) if value == value.to_integral_value() else Exact(value)
 
 
-LAST_DATE = "after 9999-12-31"
-
-
-def day(start: date, offset: int) -> str:
-    """The date ``offset`` days after ``start``; callers check ``calendar`` first."""
-    return (start + timedelta(days=offset)).isoformat()
-
-
-def calendar(plan: Plan) -> date | None:
-    """The request's start date when every date of the plan can be written (up to 9999-12-31)."""
-    start = plan.request.start
-    if start is None or date.max.toordinal() - start.toordinal() < (plan.finish or 0):
-        return None
-    return start
-
-
 def plan_data(network: Network, plans: Sequence[Plan], explain: bool = False) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
@@ -87,15 +63,15 @@ def _plan(plan: Plan, explain: bool) -> dict[str, Any]:
         data["start_date"] = request.start.isoformat()
         data["finish_date"] = day(dated, plan.finish) if dated is not None and plan.finish is not None else None
     # The budget as it is compared: in whole cents, rounded down (12.345 allows 12.34).
-    data["budget"] = amount(int(request.budget.scaleb(2))) if request.budget is not None else None
+    data["budget"] = amount(budget_cents(request.budget)) if request.budget is not None else None
     data["deadline"] = request.deadline_offset
     data["partners"] = plan.partners
     if plan.changes is not None:
         data["changes"] = plan.changes
     data["assignments"] = [_assignment(plan, a) for a in plan.assignments]
     if plan.backups and plan.planned:
-        data["single_points_of_failure"] = plan.single_points_of_failure
-    data["reasons"] = plan.reasons
+        data["single_points_of_failure"] = list(plan.single_points_of_failure)
+    data["reasons"] = [reason.text for reason in plan.reasons]
     if explain:
         data["steps"] = [
             {
@@ -110,7 +86,7 @@ def _plan(plan: Plan, explain: bool) -> dict[str, Any]:
     return data
 
 
-def _assignment(plan: Plan, assignment: Any) -> dict[str, Any]:
+def _assignment(plan: Plan, assignment: Assignment) -> dict[str, Any]:
     data: dict[str, Any] = {
         "step": assignment.step,
         "capability": assignment.capability,

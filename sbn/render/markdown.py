@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sbn.candidates import money
 from sbn.loader import Network
-from sbn.render.data import LAST_DATE, calendar, clean, day
+from sbn.numbers import budget_cents, money
+from sbn.render.common import LAST_DATE, backup_delta, calendar, clean, day
 from sbn.result import Assignment, Plan
 
 
@@ -61,14 +61,13 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
                 row.append(
                     "**none: single point of failure**"
                     if b is None
-                    else f"{b.module} ({b.partner}) {_signed_money(b.cost_delta)} {currency}, "
-                    f"{_days(b.finish_delta, unit)}"
+                    else f"{b.module} ({b.partner}) {backup_delta(b, currency, unit)}"
                 )
             lines.append("| " + " | ".join(_cell(cell) for cell in row) + " |")
         lines.append("")
         total = f"**Total**: {money(plan.cost or 0, currency)}"
         if request.budget is not None:
-            total += f" of budget {money(int(request.budget * 100), currency)}"
+            total += f" of budget {money(budget_cents(request.budget), currency)}"
         total += f"; finish {unit} {plan.finish}"
         if request.deadline_offset is not None:
             total += f" of deadline {unit} {request.deadline_offset}"
@@ -82,7 +81,7 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
             lines += [f"> **Warning**: single points of failure: {', '.join(plan.single_points_of_failure)}", ""]
         lines += _gantt(plan)
     for reason in plan.reasons:
-        lines.append(f"- {reason}")
+        lines.append(f"- {reason.text}")
     if plan.reasons:
         lines.append("")
     if explain:
@@ -92,10 +91,6 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
                 lines.append(f"  - {r.module} ({r.partner}): {r.detail}")
         lines.append("")
     return lines
-
-
-def _signed_money(cents: int) -> str:
-    return ("+" if cents >= 0 else "-") + money(abs(cents))
 
 
 def _gantt(plan: Plan) -> list[str]:
@@ -119,7 +114,3 @@ def _gantt(plan: Plan) -> list[str]:
                 lines.append(f"    {name} :t{index}, {a.start}, {a.finish}")
     lines += ["```", ""]
     return lines
-
-
-def _days(delta: int, unit: str) -> str:
-    return f"{delta:+d} {unit}{'' if abs(delta) == 1 else 's'}"

@@ -13,9 +13,9 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text as _RichText
 
-from sbn.candidates import money
 from sbn.loader import Network
-from sbn.render.data import LAST_DATE, calendar, clean, day
+from sbn.numbers import money
+from sbn.render.common import backup_delta, calendar, clean, day, totals
 from sbn.result import Assignment, Plan
 
 
@@ -96,9 +96,7 @@ def _plan(console: Console, network: Network, plan: Plan, explain: bool) -> Grou
                 if b is None:
                     line.append("NONE", style="bold red")
                 else:
-                    sign = "+" if b.cost_delta >= 0 else "-"
-                    line.append(f"{b.module} ({b.partner}), {sign}{money(abs(b.cost_delta), currency)}, ")
-                    line.append(_days(b.finish_delta, unit))
+                    line.append(f"{b.module} ({b.partner}), {backup_delta(b, currency, unit)}")
                 parts.append(line)
         if plan.backups and plan.single_points_of_failure:
             warning = Text("WARNING: single points of failure: ", style="bold red")
@@ -107,7 +105,7 @@ def _plan(console: Console, network: Network, plan: Plan, explain: bool) -> Grou
             parts.append(warning)
     for reason in plan.reasons:
         style = "red" if not plan.planned else "yellow"
-        parts.append(Text(f"  - {reason}", style=style))
+        parts.append(Text(f"  - {reason.text}", style=style))
     if explain:
         parts.append(Text("Candidates:", style="bold"))
         for entry in plan.steps:
@@ -172,24 +170,8 @@ def _span(dated: date, a: Assignment) -> str:
 
 
 def _totals(network: Network, plan: Plan) -> Text:
-    request = plan.request
-    currency = network.info.currency
-    unit = network.info.time_unit
+    cost, rest = totals(network, plan)
     text = Text("Total ")
-    text.append(money(plan.cost or 0, currency), style="bold")
-    if request.budget is not None:
-        text.append(f" of budget {money(int(request.budget * 100), currency)}")
-    text.append(f"; finish {unit} {plan.finish}")
-    if request.start is not None and plan.finish is not None:
-        dated = calendar(plan)
-        text.append(f" ({day(dated, plan.finish) if dated is not None else LAST_DATE})")
-    if request.deadline_offset is not None:
-        text.append(f" of deadline {unit} {request.deadline_offset}")
-    text.append(f"; {len(plan.partners)} partner{'s' if len(plan.partners) != 1 else ''}")
-    if plan.changes is not None:
-        text.append(f"; {plan.changes} step{'s' if plan.changes != 1 else ''} changed")
+    text.append(cost, style="bold")
+    text.append(rest)
     return text
-
-
-def _days(delta: int, unit: str) -> str:
-    return f"{delta:+d} {unit}{'' if abs(delta) == 1 else 's'}"

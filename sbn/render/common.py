@@ -1,0 +1,71 @@
+"""What every renderer of a plan says the same way: dates, totals, backups, durations, safe text."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from sbn.backups import Backup
+from sbn.loader import Network
+from sbn.numbers import budget_cents, money, signed_money
+from sbn.result import Plan
+
+LAST_DATE = "after 9999-12-31"
+
+# Control characters in user text (ESC above all) would reach the terminal raw and could recolour or
+# clear it: they are shown as escapes instead. Newlines and tabs stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """User text made safe to print: control characters written as \\xNN."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def day(start: date, offset: int) -> str:
+    """The date ``offset`` days after ``start``; callers check ``calendar`` first."""
+    return (start + timedelta(days=offset)).isoformat()
+
+
+def calendar(plan: Plan) -> date | None:
+    """The request's start date when every date of the plan can be written (up to 9999-12-31)."""
+    start = plan.request.start
+    if start is None or date.max.toordinal() - start.toordinal() < (plan.finish or 0):
+        return None
+    return start
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 partner', '3 partners'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def days(delta: int, unit: str) -> str:
+    """A change of duration with its sign: '+1 day', '-3 days'."""
+    return f"{delta:+d} {unit}{'' if abs(delta) == 1 else 's'}"
+
+
+def backup_delta(backup: Backup, currency: str, unit: str) -> str:
+    """What switching to a backup changes: '+120.00 EUR, +2 days'."""
+    return f"{signed_money(backup.cost_delta, currency)}, {days(backup.finish_delta, unit)}"
+
+
+def totals(network: Network, plan: Plan) -> tuple[str, str]:
+    """A plan's totals against its limits: the cost, then the rest ('of budget …; finish day 12 (date) of
+    deadline day 14; 3 partners; 1 step changed'). The finish date follows the finish, before the deadline."""
+    request = plan.request
+    currency = network.info.currency
+    unit = network.info.time_unit
+    rest = ""
+    if request.budget is not None:
+        rest += f" of budget {money(budget_cents(request.budget), currency)}"
+    rest += f"; finish {unit} {plan.finish}"
+    if request.start is not None and plan.finish is not None:
+        dated = calendar(plan)
+        rest += f" ({day(dated, plan.finish) if dated is not None else LAST_DATE})"
+    if request.deadline_offset is not None:
+        rest += f" of deadline {unit} {request.deadline_offset}"
+    rest += f"; {plural(len(plan.partners), 'partner')}"
+    if plan.changes is not None:
+        rest += f"; {plural(plan.changes, 'step')} changed"
+    return money(plan.cost or 0, currency), rest
