@@ -49,6 +49,8 @@ def invoke(*args: str) -> tuple[int, str, str]:
         ("webshop.json", [WEBSHOP, "--format", "json"]),
         ("webshop.yaml", [WEBSHOP, "--format", "yaml"]),
         ("webshop.md", [WEBSHOP, "--format", "markdown"]),
+        # A dated request with a deadline: the finish date follows the finish, as in the table.
+        ("heat-pilot.md", [HEAT, "--format", "markdown", "--request", "eemvallei-amersfoort-pilot-12"]),
         ("heat.table.txt", [HEAT]),
         ("heat.json", [HEAT, "--format", "json"]),
         ("heat-backups.table.txt", [HEAT, "--backups", "--request", "eemvallei-amersfoort-pilot-12"]),

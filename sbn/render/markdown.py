@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 
 from sbn.loader import Network
-from sbn.numbers import budget_cents, money
-from sbn.render.common import LAST_DATE, backup_delta, calendar, clean, day
+from sbn.numbers import money
+from sbn.render.common import backup_delta, calendar, clean, day, totals
 from sbn.result import Assignment, Plan
 
 
@@ -65,17 +65,8 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
                 )
             lines.append("| " + " | ".join(_cell(cell) for cell in row) + " |")
         lines.append("")
-        total = f"**Total**: {money(plan.cost or 0, currency)}"
-        if request.budget is not None:
-            total += f" of budget {money(budget_cents(request.budget), currency)}"
-        total += f"; finish {unit} {plan.finish}"
-        if request.deadline_offset is not None:
-            total += f" of deadline {unit} {request.deadline_offset}"
-        if request.start is not None and plan.finish is not None:
-            total += f" ({day(dated, plan.finish) if dated is not None else LAST_DATE})"
-        total += f"; {len(plan.partners)} partner{'s' if len(plan.partners) != 1 else ''}"
-        if plan.changes is not None:
-            total += f"; {plan.changes} step{'s' if plan.changes != 1 else ''} changed"
+        cost, rest = totals(network, plan)
+        total = f"**Total**: {cost}{rest}"
         lines += [total, ""]
         if plan.backups and plan.single_points_of_failure:
             lines += [f"> **Warning**: single points of failure: {', '.join(plan.single_points_of_failure)}", ""]
