@@ -137,11 +137,6 @@ def served_regions(module: Module, partner: Partner) -> tuple[str, ...]:
     return (partner.region,) if partner.region is not None else ()
 
 
-def serves(module: Module, partner: Partner, region: str) -> bool:
-    regions = served_regions(module, partner)
-    return region in regions or "*" in regions
-
-
 def holds(module: Module, partner: Partner) -> frozenset[str]:
     return frozenset(partner.certifications) | frozenset(module.certifications)
 

@@ -46,7 +46,7 @@ RELAXATION_FIRST_COLUMNS = 5000
 # A relaxation value this close to an integer counts as integral (HiGHS's own mip_feasibility_tolerance is 1e-6).
 _INTEGRAL = 1e-9
 # HiGHS's default feasibility tolerances, and the tightest value it accepts. By default a binary at
-# 1 - 1e-6 counts as 1, so a budget row over 1e6 cents can be broken by a cent (see planner._complete).
+# 1 - 1e-6 counts as 1, so a budget row over 1e6 cents can be broken by a cent (see planner.complete).
 _TOLERANCES = {"mip_feasibility_tolerance": 1e-6, "primal_feasibility_tolerance": 1e-7}
 _STRICT_TOLERANCE = 1e-10
 _engine: Any = None

@@ -7,11 +7,12 @@ import sys
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sbn.candidates import holds, serves
+from sbn.candidates import Catalog, served_regions
 from sbn.errors import ExitCode, UsageError
 from sbn.loader import load_network
 from sbn.model import Linear
 from sbn.numbers import number
+from sbn.rules import Fixed, filter_tests
 
 
 def _linear(value: Linear, unit: str = "") -> str:
@@ -30,16 +31,16 @@ def run_who(
         raise UsageError("no network given: pass --network PATH (a file or directory)")
     network = load_network(networks)
     offered = network.by_capability.get(capability, ())
+    # The planner's own filters for region and certifications (sbn.rules), so who and plan agree.
+    fixed = Fixed(capability, frozenset(), frozenset(), None, region, tuple(sorted(set(certifications))), None)
+    tests = [test for _, test in filter_tests(fixed)]
+    catalog = Catalog(network)
     rows = []
-    for module in sorted(offered, key=lambda m: (m.cost.at(Decimal(1)), m.id)):
-        partner = network.partners[module.partner]
-        if region is not None and not serves(module, partner, region):
+    for offer in sorted(catalog.offers(capability), key=lambda o: (o.module.cost.at(Decimal(1)), o.module.id)):
+        if any(test(offer) is not None for test in tests):
             continue
-        held = holds(module, partner)
-        if not set(certifications) <= held:
-            continue
-        regions = list(module.regions) if module.regions is not None else ([partner.region] if partner.region else [])
-        rows.append((module, partner, regions, sorted(held)))
+        module, partner = offer.module, offer.partner
+        rows.append((module, partner, list(served_regions(module, partner)), sorted(offer.held)))
     if not rows:
         # In every format: a person sees why the list is empty, a script still gets [] on stdout.
         filters = []
