@@ -33,13 +33,19 @@ def release(usage: Usage, picks: Sequence[Candidate]) -> Usage:
 
 
 def find_backups(
-    catalog: Catalog, request: Request, picks: list[Candidate], usage: Usage, without: frozenset[str]
+    catalog: Catalog,
+    request: Request,
+    picks: list[Candidate],
+    usage: Usage,
+    without: frozenset[str],
+    criteria: Sequence[str] | None = None,
 ) -> list[Backup | None]:
     """Per step: every other assignment kept, the schedule recomputed, every rule still met, the best
-    module of another partner by the request's criteria (then module id); None when there is none.
+    module of another partner by the criteria (then module id); None when there is none.
 
-    ``usage`` includes what ``picks`` took.
+    ``usage`` includes what ``picks`` took; ``criteria`` are a joint run's, None: the request's own.
     """
+    chosen = list(criteria if criteria is not None else request.optimize)
     network = catalog.network
     others = release(usage, picks)
     entries = find_candidates(catalog, request, others, without)
@@ -55,7 +61,7 @@ def find_backups(
             trial = evaluate(network, request, trial_picks, others, without)
             if trial.problems:
                 continue
-            key = (*rank(request.optimize, trial), alternative.module.id)
+            key = (*rank(chosen, trial), alternative.module.id)
             if best is None or key < best[0]:
                 best = (key, alternative, trial)
         if best is None:

@@ -130,6 +130,22 @@ def plan(
     backups: Annotated[
         bool, typer.Option("--backups", help="Name, per step, the best module of another partner that could take over.")
     ] = False,
+    joint: Annotated[
+        bool,
+        typer.Option(
+            "--joint",
+            help="Plan all requests in one model: the most planned per priority class, then --optimize summed.",
+        ),
+    ] = False,
+    optimize: Annotated[
+        str | None,
+        typer.Option(
+            "--optimize",
+            metavar="CRITERIA",
+            help="With --joint: criteria summed over the run, comma-separated (default cost,time).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Resolve requests into optimal, explained plans."""
     from sbn.commands.plan import run_plan
@@ -147,6 +163,8 @@ def plan(
         without=without or [],
         previous=previous,
         backups=backups,
+        joint=joint,
+        optimize=optimize,
     )
 
 

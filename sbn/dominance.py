@@ -6,7 +6,7 @@ so pruning never drops the plan the tie-break prefers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -19,22 +19,22 @@ _NOTHING: frozenset[str] = frozenset()
 _AMOUNT_CRITERION = {"cost": "cost", "duration": "time"}
 
 
-def preferred_amounts(request: Request) -> tuple[str, ...]:
+def preferred_amounts(request: Request, criteria: Collection[str]) -> tuple[str, ...]:
     """The candidate amounts that count among equals: each one a criterion minimises or a total limits
     (cost: the cost criterion or a budget; duration: the time criterion or a deadline)."""
     amounts = []
     for rule in TOTALS:
-        if _AMOUNT_CRITERION[rule.amount] in request.optimize or rule.limit(request) is not None:
+        if _AMOUNT_CRITERION[rule.amount] in criteria or rule.limit(request) is not None:
             amounts.append(rule.amount)
     return tuple(amounts)
 
 
-def preference_order(request: Request) -> Callable[[Candidate], tuple[Any, ...]]:
+def preference_order(request: Request, criteria: Collection[str]) -> Callable[[Candidate], tuple[Any, ...]]:
     """The order in which a step's candidates are preferred among equals: the tie-break, and who prunes whom.
 
     Cheaper first where cost counts, then faster where time counts (preferred_amounts), then earlier module id.
     """
-    amounts = preferred_amounts(request)
+    amounts = preferred_amounts(request, criteria)
     return lambda c: (*(getattr(c, amount) for amount in amounts), c.module.id)
 
 
@@ -58,8 +58,9 @@ def prune_dominated(
     entries: list[StepCandidates],
     coupled: Collection[str],
     counted: bool,
-    keep: dict[str, str],
+    keep: Mapping[str, Collection[str]],
     appearances: dict[tuple[str, str], int],
+    criteria: Collection[str],
 ) -> list[StepCandidates]:
     """Drop candidates another candidate of the same step beats or equals on everything that matters.
 
@@ -68,10 +69,11 @@ def prune_dominated(
     duration no higher (where they count), same reputation and preference (where they count), and
     B is free: its partner is ``coupled`` to no other (avoid) and no limit it takes from is taken
     from by another step (``appearances``, see limited_keys). Ties go to the cheaper, faster, then
-    lower module id (preference_order). ``keep`` names, per step, a module never pruned.
+    lower module id (preference_order). ``keep`` names, per step, modules never pruned; ``criteria`` are
+    those the plan is optimised for (the request's own, or a joint run's).
     """
-    criteria = set(request.optimize)
-    amounts = preferred_amounts(request)
+    criteria = set(criteria)
+    amounts = preferred_amounts(request, criteria)
     use_time = "duration" in amounts
     # preference_order, relying on each step's candidates coming in module id order (a stable sort keeps it).
     order = attrgetter(*amounts) if amounts else None
@@ -108,7 +110,7 @@ def prune_dominated(
             )
             groups.setdefault(key, []).append(candidate)
         kept: list[Candidate] = []
-        keeping = keep.get(entry.step.id)
+        keeping = keep.get(entry.step.id, ())
         for members in groups.values():
             if order is not None:
                 members.sort(key=order)
@@ -121,7 +123,7 @@ def prune_dominated(
                 outputs = candidate.provides if feeds else _NOTHING
                 signature = (accepts, outputs)
                 same = frontier.get(signature)
-                beaten = keeping != candidate.module.id and (
+                beaten = candidate.module.id not in keeping and (
                     (same is not None and same <= duration)
                     or any(
                         other_duration <= duration

@@ -7,6 +7,7 @@ time units, counts), so lexicographic stages can hold each optimum exactly (sbn.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sbn.candidates import Candidate, StepCandidates
@@ -25,11 +26,13 @@ class PlanModel:
     timed: bool  # start and finish columns are part of the model
     counted: bool  # every partner taking part has a column (criterion partners, max_partners)
     avoid_pairs: list[tuple[str, str]]
+    criteria: tuple[str, ...]  # what the plan is optimised for: the request's own, or a joint run's
     milp: Milp = field(default_factory=Milp)
     x: list[list[int]] = field(default_factory=list)
     y: dict[str, int] = field(default_factory=dict)
     start: list[int] = field(default_factory=list)
     finish: int | None = None
+    present: int | None = None  # joint runs: the column "this request is planned"; None: it must be
 
     def chosen(self, values: list[float]) -> list[Candidate]:
         """The candidate picked for each step in a solution."""
@@ -47,22 +50,72 @@ def build_model(
     usage: Usage,
     need_schedule: bool,
     need_partners: bool,
-    keep: dict[str, str] | None = None,
+    keep: Mapping[str, str] | None = None,
 ) -> PlanModel:
     """Every rule of SPEC §2 that ties steps together, in the order of sbn.rules.MODEL_RULES.
 
     ``need_schedule`` and ``need_partners`` ask for the columns a criterion reads (time, partners);
     ``keep`` names modules dominance must not prune (the previous plan's, with --from).
     """
+    kept = {step: (module,) for step, module in (keep or {}).items()}
+    appearances = limited_keys(entries)
+    model = _part(request, entries, partners, usage, need_schedule, need_partners, kept, appearances, Milp(), None)
+    for rule in MODEL_RULES:
+        rule.add_run_rows([model])
+    return model
+
+
+def build_joint_model(
+    parts: Sequence[tuple[Request, list[StepCandidates], Mapping[str, Collection[str]]]],
+    partners: dict[str, Partner],
+    usage: Usage,
+    need_schedule: bool,
+    need_partners: bool,
+    criteria: Sequence[str],
+) -> list[PlanModel]:
+    """One model for every request of a run (SPEC §7): each request's part may be left out whole.
+
+    ``parts`` holds each request with its candidates and the modules dominance must keep. The parts
+    share one model and every limit: a capacity's row counts the candidates of all requests.
+    """
+    appearances = limited_keys([entry for _, entries, _ in parts for entry in entries])
+    milp = Milp()
+    models = []
+    for request, entries, keep in parts:
+        model = _part(
+            request, entries, partners, usage, need_schedule, need_partners, keep, appearances, milp, criteria
+        )
+        model.present = milp.add_column(0, 1, True)
+        models.append(model)
+    for rule in MODEL_RULES:
+        rule.add_run_rows(models)
+    return models
+
+
+def _part(
+    request: Request,
+    entries: list[StepCandidates],
+    partners: dict[str, Partner],
+    usage: Usage,
+    need_schedule: bool,
+    need_partners: bool,
+    keep: Mapping[str, Collection[str]],
+    appearances: dict[tuple[str, str], int],
+    milp: Milp,
+    criteria: Sequence[str] | None,
+) -> PlanModel:
+    """A request's part of a model: its candidates after dominance, and their columns.
+
+    ``criteria`` are a joint run's; None: the request's own.
+    """
+    chosen = tuple(criteria if criteria is not None else request.optimize)
     involved = sorted({c.partner.id for entry in entries for c in entry.candidates})
     avoid_pairs = Avoid.pairs(involved, partners)
     counted = need_partners or request.max_partners is not None
     coupled = {p for pair in avoid_pairs for p in pair}
-    entries = prune_dominated(request, entries, coupled, counted, keep or {}, limited_keys(entries))
+    entries = prune_dominated(request, entries, coupled, counted, keep, appearances, chosen)
     timed = need_schedule or DEADLINE.limit(request) is not None
-    model = PlanModel(request, entries, usage, timed, counted, avoid_pairs)
+    model = PlanModel(request, entries, usage, timed, counted, avoid_pairs, chosen, milp)
     for entry in entries:
-        model.x.append([model.milp.add_column(0, 1, True) for _ in entry.candidates])
-    for rule in MODEL_RULES:
-        rule.add_rows(model)
+        model.x.append([milp.add_column(0, 1, True) for _ in entry.candidates])
     return model

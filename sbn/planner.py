@@ -1,74 +1,53 @@
-"""Plan the requests of a run: prepare, solve, check, explain, find backups (SPEC §2, §5).
+"""Plan the requests of a run: one after another by priority (SPEC §2), or jointly (SPEC §7).
 
-The pipeline per request: candidates (sbn.candidates) → settled without the engine when a
-certificate allows (sbn.settle) → model (sbn.formulation) → solve (sbn.solver) → exact check
-(sbn.evaluation) → explanation when infeasible (sbn.explain); then backups (sbn.backups) and the
-result, built once (sbn.result).
+Each request goes through the pipeline of sbn.pipeline: candidates → settled without the engine
+when a certificate allows → model → solve → exact check → explanation when infeasible. A joint
+run (sbn.joint) solves one model for all. Then backups (sbn.backups), and the result, built once
+(sbn.result).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 from sbn.backups import Backup, find_backups
-from sbn.candidates import Candidate, Catalog, StepCandidates, find_candidates
-from sbn.evaluation import Evaluation, evaluate
-from sbn.explain import explain_infeasible
-from sbn.formulation import PlanModel, build_model
+from sbn.candidates import Catalog
+from sbn.joint import plan_jointly
 from sbn.ledger import Usage
 from sbn.loader import Network, without_cycle_collection
 from sbn.lookahead import depends_on, planning_order
-from sbn.milp import Objective
 from sbn.model import Request
 from sbn.numbers import exact
-from sbn.objectives import objectives
-from sbn.reasons import Reason
-from sbn.result import Plan, make_plan
-from sbn.rules import LIMITS, PlugCompatibility
-from sbn.settle import settle_directly
-from sbn.solver import SolveStatus, solve
+from sbn.pipeline import Options, Outcome, Prepared, complete, prepare, take
+from sbn.result import Plan, Run, make_plan
+
+__all__ = ["Options", "plan_request", "plan_requests", "plan_run"]
 
 
-@dataclass
-class Options:
-    time_limit: float = 10.0
-    node_limit: int | None = None  # branch-and-bound nodes per stage: a deterministic limit of work
-    without: frozenset[str] = frozenset()
-    previous: dict[str, dict[str, str]] | None = None
-    backups: bool = False
-    # Settle a request without the engine when the certificate of settle_directly holds (tests turn it off
-    # to compare both ways).
-    direct: bool = True
-    # Prepare the next request while the engine searches (tests turn it off to compare both ways).
-    ahead: bool = True
-
-
-@dataclass
-class Outcome:
-    """What planning one request came to, before its plan is made (backups come after the whole run)."""
-
-    request: Request
-    steps: list[StepCandidates]
-    status: SolveStatus = SolveStatus.INFEASIBLE
-    reasons: list[Reason] = field(default_factory=list)
-    picks: list[Candidate] = field(default_factory=list)
-    evaluation: Evaluation | None = None
+def plan_run(network: Network, requests: Sequence[Request], options: Options) -> Run:
+    """Plan the requests of a run; the plans come back in the order the requests were given."""
+    with exact(), without_cycle_collection():
+        catalog = Catalog(network)
+        usage = Usage()
+        if options.joint:
+            outcomes, objective = plan_jointly(catalog, requests, options, usage)
+            plans = tuple(finish_plan(catalog, outcome, usage, options) for outcome in outcomes)
+            return Run(plans, joint=True, objective=objective)
+        return Run(_plan_in_order(catalog, requests, options, usage))
 
 
 def plan_requests(network: Network, requests: Sequence[Request], options: Options) -> list[Plan]:
-    """Plan by priority (high first, then file order) on shared capacity; return in file order.
+    """The plans of plan_run, in the order the requests were given."""
+    return list(plan_run(network, requests, options).plans)
+
+
+def _plan_in_order(catalog: Catalog, requests: Sequence[Request], options: Options, usage: Usage) -> tuple[Plan, ...]:
+    """Plan by priority (high first, then file order), each on what the ones before it left.
 
     While the engine searches for one request, the next is prepared (candidates, model) on the
     capacity left before it; that preparation is used only if the plan found used no limited
     module or partner the next request could choose, so the plans are those of one-by-one planning.
     """
-    with exact(), without_cycle_collection():
-        return _plan_requests(Catalog(network), requests, options)
-
-
-def _plan_requests(catalog: Catalog, requests: Sequence[Request], options: Options) -> list[Plan]:
-    usage = Usage()
     order = planning_order(requests)
     outcomes: dict[int, Outcome] = {}
     ready: dict[int, Prepared] = {}
@@ -85,7 +64,7 @@ def _plan_requests(catalog: Catalog, requests: Sequence[Request], options: Optio
         if following in ready and depends_on(ready[following].outcome.steps, outcome.picks, usage):
             del ready[following]
         outcomes[i] = outcome
-    return [finish_plan(catalog, outcomes[i], usage, options) for i in range(len(requests))]
+    return tuple(finish_plan(catalog, outcomes[i], usage, options) for i in range(len(requests)))
 
 
 def plan_request(network: Network, request: Request, usage: Usage, options: Options) -> Plan:
@@ -94,15 +73,6 @@ def plan_request(network: Network, request: Request, usage: Usage, options: Opti
         catalog = Catalog(network)
         outcome = complete(catalog, prepare(catalog, request, usage, options), usage, options)
         return finish_plan(catalog, outcome, usage, options, taken=False)
-
-
-def take(usage: Usage, request_id: str, picks: Sequence[Candidate]) -> None:
-    """Enter what a request's picks take of every limit in the ledger."""
-    for candidate in picks:
-        for limit in LIMITS:
-            demand = limit.demand(candidate.module, candidate.partner, candidate.quantity)
-            if demand is not None:
-                usage.take((limit.name, demand[0]), demand[1], request_id)
 
 
 def finish_plan(catalog: Catalog, outcome: Outcome, usage: Usage, options: Options, taken: bool = True) -> Plan:
@@ -117,7 +87,8 @@ def finish_plan(catalog: Catalog, outcome: Outcome, usage: Usage, options: Optio
             if not taken:
                 held = usage.copy()
                 take(held, request.id, outcome.picks)
-            backups = find_backups(catalog, request, outcome.picks, held, options.without)
+            criteria = options.optimize if options.joint else None
+            backups = find_backups(catalog, request, outcome.picks, held, options.without, criteria)
     previous = None
     if options.previous is not None:
         previous = options.previous.get(request.id) or {}
@@ -131,121 +102,3 @@ def finish_plan(catalog: Catalog, outcome: Outcome, usage: Usage, options: Optio
         previous,
         backups,
     )
-
-
-@dataclass
-class Prepared:
-    """A request prepared for the engine: its candidates, and either its outcome or the model to solve."""
-
-    outcome: Outcome
-    previous: dict[str, str] | None = None
-    model: PlanModel | None = None
-    objectives: list[Objective] = field(default_factory=list)
-    explain: bool = False  # infeasible: the explanation needs the engine
-
-
-def prepare(catalog: Catalog, request: Request, usage: Usage, options: Options) -> Prepared:
-    """Everything before the engine runs; never uses the engine (it may be busy with another request)."""
-    entries = find_candidates(catalog, request, usage, options.without)
-    outcome = Outcome(request, entries)
-    previous = (options.previous or {}).get(request.id)
-    work = Prepared(outcome, previous)
-    empty = [entry for entry in entries if not entry.candidates]
-    if empty:
-        outcome.reasons = [_no_candidates(entry) for entry in empty]
-        return work
-    if PlugCompatibility.unpluggable(request, entries):
-        work.explain = True
-        return work
-    criteria = list(dict.fromkeys(request.optimize))
-    network = catalog.network
-    if options.direct:
-        settled = settle_directly(network, request, entries, usage, criteria, previous, options.without)
-        if settled is not None:
-            outcome.status = SolveStatus.OPTIMAL
-            outcome.picks, outcome.evaluation = settled
-            return work
-    work.model = build_model(
-        request,
-        entries,
-        network.partners,
-        usage,
-        need_schedule="time" in criteria,
-        need_partners="partners" in criteria,
-        keep=previous,
-    )
-    work.objectives = objectives(work.model, criteria, previous)
-    return work
-
-
-def _no_candidates(entry: StepCandidates) -> Reason:
-    numbers = {"step": entry.step.id, "capability": entry.step.capability, "offered": entry.offered, "fit": 0}
-    return Reason("candidates", entry.summary(), numbers)
-
-
-def complete(
-    catalog: Catalog, work: Prepared, usage: Usage, options: Options, ahead: Callable[[], None] | None = None
-) -> Outcome:
-    """Solve the prepared model (running ``ahead`` while the engine searches), check and explain."""
-    outcome, model = work.outcome, work.model
-    request = outcome.request
-    if work.explain:
-        outcome.reasons = explain_infeasible(catalog, request, usage, options.without, options.time_limit)
-        return outcome
-    if model is None:
-        return outcome
-    found = solve(model.milp, work.objectives, options.time_limit, meanwhile=ahead, node_limit=options.node_limit)
-    for strict in (False, True):
-        if found.status == SolveStatus.INFEASIBLE:
-            outcome.reasons = explain_infeasible(catalog, request, usage, options.without, options.time_limit)
-            return outcome
-        if found.status == SolveStatus.UNKNOWN or found.values is None:
-            return _unknown(outcome, found.stopped_by, options)
-        picks = model.chosen(found.values)
-        evaluation = evaluate(catalog.network, request, picks, usage, options.without)
-        if not evaluation.problems:
-            break
-        if strict:
-            # Even then, a binary may sit 1e-10 off: on amounts near 1e10 units that is still a unit.
-            outcome.status = SolveStatus.UNKNOWN
-            text = (
-                f"the engine cannot settle amounts this large to the last unit: its best plan breaks a rule "
-                f"({evaluation.problems[0]}); see docs/planning.md#exact-amounts"
-            )
-            outcome.reasons = [Reason("engine", text)]
-            return outcome
-        # The engine counts a binary within 1e-6 of 1 as 1, so on a row of amounts above a million
-        # (a budget in cents, a large capacity) it can accept a plan over the limit by a unit. Solve
-        # again at its tightest tolerance; a plan that still breaks a rule is a bug.
-        found = solve(model.milp, work.objectives, options.time_limit, node_limit=options.node_limit, strict=True)
-    outcome.status = found.status
-    outcome.picks, outcome.evaluation = picks, evaluation
-    if found.status == SolveStatus.FEASIBLE:
-        text = f"stopped by {_limit(found.stopped_by, options)}: best plan found, not proven optimal"
-        outcome.reasons = [Reason(_limit_rule(found.stopped_by), text)]
-    return outcome
-
-
-def _unknown(outcome: Outcome, stopped_by: str, options: Options) -> Outcome:
-    outcome.status = SolveStatus.UNKNOWN
-    if stopped_by == "magnitude":
-        text = (
-            "the engine cannot take amounts this large (in cents or capacity units, beyond 1e15); "
-            "see docs/planning.md#exact-amounts"
-        )
-        outcome.reasons = [Reason("engine", text)]
-    else:
-        flag = "--node-limit" if stopped_by == "nodes" else "--time-limit"
-        text = f"no plan found within {_limit(stopped_by, options)}; try a larger {flag}"
-        outcome.reasons = [Reason(_limit_rule(stopped_by), text)]
-    return outcome
-
-
-def _limit(stopped_by: str, options: Options) -> str:
-    if stopped_by == "nodes":
-        return f"the node limit of {options.node_limit}"
-    return f"the time limit of {options.time_limit:g} s"
-
-
-def _limit_rule(stopped_by: str) -> str:
-    return "node_limit" if stopped_by == "nodes" else "time_limit"

@@ -13,7 +13,7 @@ from sbn.model import Request
 from sbn.reasons import Reason
 from sbn.solver import SolveStatus
 
-__all__ = ["Assignment", "Backup", "Handoff", "Plan", "make_plan"]
+__all__ = ["Assignment", "Backup", "Handoff", "ObjectiveValue", "Plan", "Run", "make_plan"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,25 @@ class Plan:
     @property
     def rejected(self) -> list[tuple[str, Rejection]]:
         return [(entry.step.id, rejection) for entry in self.steps for rejection in entry.rejected]
+
+
+@dataclass(frozen=True)
+class ObjectiveValue:
+    """One criterion of a joint run (SPEC §7), its value over the planned requests, and whether it is proven."""
+
+    criterion: str  # "planned", or a criterion of --optimize
+    value: Decimal | int  # planned: requests; cost: currency; time: time units; the others: as in v1
+    proven: bool
+    priority: int | None = None  # planned: the priority class counted
+
+
+@dataclass(frozen=True)
+class Run:
+    """Every plan of a run, in file order, and what the run as a whole came to."""
+
+    plans: tuple[Plan, ...]
+    joint: bool = False  # planned in one model (SPEC §7)
+    objective: tuple[ObjectiveValue, ...] = ()  # joint runs: the value of each stage
 
 
 def make_plan(

@@ -241,7 +241,13 @@ class ModelRule:
     relaxable = True  # explanations may switch it off to find the smallest conflict
 
     def add_rows(self, model: PlanModel) -> None:
+        """The rule's rows for one request's part of the model."""
         raise NotImplementedError
+
+    def add_run_rows(self, models: Sequence[PlanModel]) -> None:
+        """The rule's rows for every request of a model (one, or a joint run's all): each request's own."""
+        for model in models:
+            self.add_rows(model)
 
     def check(self, facts: Facts) -> Iterator[str]:
         return iter(())
@@ -300,21 +306,25 @@ class Limit(AmountFilter, ModelRule):
                 found.setdefault(key, (capacity, []))[1].append((candidate, amount))
         return found
 
-    def add_rows(self, model: PlanModel) -> None:
-        """Hard: per key, the amounts of the chosen candidates fit in what earlier requests left."""
+    def add_run_rows(self, models: Sequence[PlanModel]) -> None:
+        """Hard: per key, the amounts of the chosen candidates of every request fit in what is left.
+
+        One row per key across the requests of the model: a capacity is shared by the whole run.
+        """
         terms: dict[str, list[tuple[int, Decimal]]] = {}
         left: dict[str, Decimal] = {}
-        for i, entry in enumerate(model.entries):
-            for k, candidate in enumerate(entry.candidates):
-                demand = self.demand(candidate.module, candidate.partner, candidate.quantity)
-                if demand is not None:
-                    key, amount, capacity = demand
-                    left[key] = model.usage.left((self.name, key), capacity)
-                    terms.setdefault(key, []).append((model.x[i][k], amount))
+        for model in models:
+            for i, entry in enumerate(model.entries):
+                for k, candidate in enumerate(entry.candidates):
+                    demand = self.demand(candidate.module, candidate.partner, candidate.quantity)
+                    if demand is not None:
+                        key, amount, capacity = demand
+                        left[key] = model.usage.left((self.name, key), capacity)
+                        terms.setdefault(key, []).append((model.x[i][k], amount))
         for key, row in terms.items():
             # Only one candidate per step is chosen: a row that all of them together cannot overrun is left out.
             if sum(amount for _, amount in row) > left[key]:
-                model.milp.add_scaled_row(self.name, row, left[key])
+                models[0].milp.add_scaled_row(self.name, row, left[key])
 
     def check(self, facts: Facts) -> Iterator[str]:
         for key, (capacity, taking) in self.demands(facts.picks).items():
@@ -390,7 +400,12 @@ class OneModulePerStep(ModelRule):
 
     def add_rows(self, model: PlanModel) -> None:
         for columns in model.x:
-            model.milp.add_row(self.name, {c: 1.0 for c in columns}, 1, 1)
+            terms = {c: 1.0 for c in columns}
+            if model.present is None:
+                model.milp.add_row(self.name, terms, 1, 1)
+            else:  # a joint run: every step is assigned exactly when the request is planned
+                terms[model.present] = -1.0
+                model.milp.add_row(self.name, terms, 0, 0)
 
 
 class PlugCompatibility(ModelRule):

@@ -65,7 +65,7 @@ def settle_directly(
             else:
                 raise ValueError(f"unknown criterion {criterion!r}")
         sets = narrowed
-    order = preference_order(request)
+    order = preference_order(request, request.optimize)
     picks = [min(candidates, key=order) for candidates in sets]
     evaluation = evaluate(network, request, picks, usage, without)
     if evaluation.problems:

@@ -33,6 +33,10 @@ class Outcome:
     # What stopped the search when status is FEASIBLE or UNKNOWN: "time", "nodes", or "magnitude" (the
     # engine refused the model: an amount beyond its 1e15 limit).
     stopped_by: str = "time"
+    # When a limit stopped a stage: the engine's proven bound on that stage's objective (its best value
+    # is at least this), and the stage's value in the plan found.
+    bound: float | None = None
+    reached: float | None = None
 
 
 _INF = float("inf")
@@ -101,6 +105,7 @@ def solve(
     node_limit: int | None = None,
     strict: bool = False,
     options: dict[str, Any] | None = None,
+    initial: Sequence[float] | None = None,
 ) -> Outcome:
     """Minimise the objectives in lexicographic order; each must be integer-valued.
 
@@ -110,6 +115,7 @@ def solve(
     every run (the engine runs single-threaded with a fixed seed). ``strict`` runs the engine at its
     tightest feasibility tolerance, for models whose large coefficients the default lets slip by a unit.
     ``options`` are engine settings for this run only, over sbn's (benchmarks compare settings with them).
+    ``initial`` is a solution (a value per column) to start the first stage from.
     """
     with _lock:
         highs = engine()
@@ -118,7 +124,7 @@ def solve(
             for key, value in options.items():
                 highs.setOptionValue(key, value)
         try:
-            return _solve(highs, milp, objectives, time_limit, without_groups, meanwhile, node_limit, strict)
+            return _solve(highs, milp, objectives, time_limit, without_groups, meanwhile, node_limit, strict, initial)
         finally:
             if options:  # back to exactly sbn's settings for the next run
                 highs.resetOptions()
@@ -135,6 +141,7 @@ def _solve(
     meanwhile: Callable[[], None] | None,
     node_limit: int | None,
     strict: bool,
+    initial: Sequence[float] | None = None,
 ) -> Outcome:
     import highspy
 
@@ -152,7 +159,7 @@ def _solve(
         highs.setOptionValue(option, _STRICT_TOLERANCE if strict else default)
     deadline = time.monotonic() + time_limit
     achieved: list[float] = []
-    values: list[float] | None = None
+    values: list[float] | None = list(initial) if initial is not None else None
     stages = list(objectives) or [{}]
     columns = len(milp.lower)
     integer = [column for column, flag in enumerate(milp.integer) if flag]
@@ -190,14 +197,16 @@ def _solve(
                 highs.addRow(-_INF, value + 0.5, len(index), index, [objective[i] for i in index])
             continue
         infeasible = (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible)
-        if status in infeasible and values is None:
+        if status in infeasible and not achieved:
             return Outcome(SolveStatus.INFEASIBLE)
         stopped_by = "nodes" if status == highspy.HighsModelStatus.kSolutionLimit else "time"
         if has_solution:
             values = list(highs.getSolution().col_value)
         if values is None:
             return Outcome(SolveStatus.UNKNOWN, stopped_by=stopped_by)
-        return Outcome(SolveStatus.FEASIBLE, values, achieved, stopped_by)
+        bound = highs.getInfo().mip_dual_bound
+        reached = sum(values[c] * k for c, k in objective.items())
+        return Outcome(SolveStatus.FEASIBLE, values, achieved, stopped_by, bound, reached)
     return Outcome(SolveStatus.OPTIMAL, values, achieved)
 
 

@@ -132,7 +132,7 @@ def test_internal_error_is_one_line_and_debug_shows_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sbn.planner, "plan_requests", broken)
+    monkeypatch.setattr(sbn.planner, "plan_run", broken)
     assert main(["plan", WEBSHOP]) == 3
     err = capsys.readouterr().err
     assert err == "sbn: internal error: RuntimeError: boom (a bug; run with --debug for the traceback)\n"

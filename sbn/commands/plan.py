@@ -14,6 +14,7 @@ from typing import Any
 
 from sbn.errors import Diagnostic, ExitCode, InputError, UsageError
 from sbn.loader import Network, load_for_plan
+from sbn.result import Run
 from sbn.yamlread import locate
 
 
@@ -30,7 +31,10 @@ def run_plan(
     without: Sequence[str],
     previous: Path | None,
     backups: bool,
+    joint: bool = False,
+    optimize: str | None = None,
 ) -> int:
+    criteria = _criteria(optimize, joint)
     if output is not None:
         _check_output(output)
     network, requests = load_for_plan(files, networks)
@@ -48,7 +52,7 @@ def run_plan(
         requests = [request for request in requests if request.id in chosen]
     if not requests:
         raise UsageError("no requests to plan in the files given")
-    from sbn.planner import Options, plan_requests
+    from sbn.planner import Options, plan_run
     from sbn.solver import SolveStatus
 
     options = Options(
@@ -57,15 +61,36 @@ def run_plan(
         without=frozenset(without),
         previous=read_previous(previous) if previous is not None else None,
         backups=backups,
+        joint=joint,
+        optimize=criteria,
     )
-    plans = plan_requests(network, requests, options)
-    text = render(network, plans, output_format, explain, to_terminal=output is None)
+    run = plan_run(network, requests, options)
+    text = render(network, run, output_format, explain, to_terminal=output is None)
     if text is not None:
         if output is None:
             sys.stdout.write(text)
         else:
             write_atomically(output, text)
-    return ExitCode.OK if all(plan.status == SolveStatus.OPTIMAL for plan in plans) else ExitCode.NOT_PLANNED
+    return ExitCode.OK if all(plan.status == SolveStatus.OPTIMAL for plan in run.plans) else ExitCode.NOT_PLANNED
+
+
+def _criteria(optimize: str | None, joint: bool) -> tuple[str, ...]:
+    """The criteria of --optimize (SPEC §7): comma-separated, each known, only with --joint."""
+    from sbn.model import CRITERIA
+
+    if optimize is None:
+        return ("cost", "time")
+    if not joint:
+        raise UsageError("--optimize needs --joint: without it each request is planned by its own 'optimize'")
+    chosen = tuple(part.strip() for part in optimize.split(",") if part.strip())
+    for criterion in chosen:
+        if criterion not in CRITERIA:
+            raise UsageError(
+                _unknown("criterion", criterion, CRITERIA) + f" (in --optimize; one of {', '.join(CRITERIA)})"
+            )
+    if len(set(chosen)) != len(chosen):
+        raise UsageError(f"--optimize {optimize}: a criterion is named twice")
+    return chosen
 
 
 def _unknown(kind: str, name: str, known: Sequence[str] | dict) -> str:  # type: ignore[type-arg]
@@ -74,20 +99,20 @@ def _unknown(kind: str, name: str, known: Sequence[str] | dict) -> str:  # type:
     return message + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
-def render(network: Network, plans: list, output_format: str, explain: bool, to_terminal: bool) -> str | None:  # type: ignore[type-arg]
+def render(network: Network, run: Run, output_format: str, explain: bool, to_terminal: bool) -> str | None:
     """The result as text; a table for a terminal is printed directly (colour only on a terminal)."""
     if output_format == "json":
         from sbn.render.data import render_json
 
-        return render_json(network, plans, explain)
+        return render_json(network, run, explain)
     if output_format == "yaml":
         from sbn.render.data import render_yaml
 
-        return render_yaml(network, plans, explain)
+        return render_yaml(network, run, explain)
     if output_format == "markdown":
         from sbn.render.markdown import render_markdown
 
-        return render_markdown(network, plans, explain)
+        return render_markdown(network, run, explain)
     from io import StringIO
 
     from rich.console import Console
@@ -95,11 +120,11 @@ def render(network: Network, plans: list, output_format: str, explain: bool, to_
     from sbn.render.table import render_table
 
     if to_terminal:
-        render_table(Console(highlight=False), network, plans, explain)
+        render_table(Console(highlight=False), network, run, explain)
         return None
     buffer = StringIO()
     render_table(
-        Console(file=buffer, highlight=False, no_color=True, width=160, force_terminal=False), network, plans, explain
+        Console(file=buffer, highlight=False, no_color=True, width=160, force_terminal=False), network, run, explain
     )
     return buffer.getvalue()
 

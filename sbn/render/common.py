@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sbn.backups import Backup
 from sbn.loader import Network
-from sbn.numbers import budget_cents, money, signed_money
-from sbn.result import Plan
+from sbn.numbers import budget_cents, cents, money, number, signed_money
+from sbn.result import ObjectiveValue, Plan, Run
 
 LAST_DATE = "after 9999-12-31"
 
@@ -69,3 +70,49 @@ def totals(network: Network, plan: Plan) -> tuple[str, str]:
     if plan.changes is not None:
         rest += f"; {plural(plan.changes, 'step')} changed"
     return money(plan.cost or 0, currency), rest
+
+
+def objective_words(network: Network, value: ObjectiveValue) -> str:
+    """One criterion of a joint run, as a person reads it: 'cost 1,234.00 EUR', 'time 45 days' (summed)."""
+    unit = network.info.time_unit
+    amount = value.value
+    if value.criterion == "cost":
+        assert isinstance(amount, Decimal)
+        return f"cost {money(cents(amount), network.info.currency)}"
+    if value.criterion == "time":
+        return f"time {plural(int(amount), unit)} (sum of finishes)"
+    if value.criterion == "partners":
+        return f"partners {amount} (summed over plans)"
+    if value.criterion == "reputation":
+        assert isinstance(amount, Decimal)
+        return f"reputation {number(amount)} (summed)"
+    if value.criterion == "preferred":
+        return f"preferred {plural(int(amount), 'step')}"
+    if value.criterion == "changes":
+        return f"{plural(int(amount), 'step')} changed"
+    return f"{value.criterion} {amount}"
+
+
+def joint_summary(network: Network, run: Run) -> str:
+    """What a joint run came to: requests planned per priority class, each criterion's total, what is proven.
+
+    'Planned jointly: 3 of 4 requests; cost 1,234.00 EUR; time 45 days (sum of finishes); proven optimal'
+    """
+    classes = [value for value in run.objective if value.criterion == "planned"]
+    sizes = {value.priority: 0 for value in classes}
+    for plan in run.plans:
+        sizes[plan.request.priority] = sizes.get(plan.request.priority, 0) + 1
+    planned = sum(int(value.value) for value in classes)
+    text = f"Planned jointly: {planned} of {plural(len(run.plans), 'request')}"
+    if len(classes) > 1:
+        text += " (" + ", ".join(f"priority {v.priority}: {v.value} of {sizes[v.priority]}" for v in classes) + ")"
+    for value in run.objective:
+        if value.criterion != "planned":
+            text += f"; {objective_words(network, value)}"
+    unproven = [
+        f"priority {v.priority}" if v.criterion == "planned" and len(classes) > 1 else v.criterion
+        for v in run.objective
+        if not v.proven
+    ]
+    text += f"; not proven: {', '.join(dict.fromkeys(unproven))}" if unproven else "; proven optimal"
+    return text

@@ -11,7 +11,7 @@ from typing import Any
 from sbn.loader import Network
 from sbn.numbers import budget_cents
 from sbn.render.common import calendar, day
-from sbn.result import Assignment, Plan
+from sbn.result import Assignment, ObjectiveValue, Plan, Run
 
 SCHEMA = "sbn.plan/v1"
 
@@ -40,14 +40,34 @@ def quantity(value: Decimal) -> int | Exact:
     return int(value) if value == value.to_integral_value() else Exact(value)
 
 
-def plan_data(network: Network, plans: Sequence[Plan], explain: bool = False) -> dict[str, Any]:
-    return {
+def plan_data(network: Network, run: Run | Sequence[Plan], explain: bool = False) -> dict[str, Any]:
+    """The `sbn.plan/v1` document of a run (or of plans planned one after another)."""
+    if not isinstance(run, Run):
+        run = Run(tuple(run))
+    data: dict[str, Any] = {
         "schema": SCHEMA,
         "network": network.info.name,
         "currency": network.info.currency,
         "time_unit": network.info.time_unit,
-        "plans": [_plan(plan, explain) for plan in plans],
     }
+    if run.joint:
+        data["mode"] = "joint"
+        data["objective"] = [_objective(value) for value in run.objective]
+    data["plans"] = [_plan(plan, explain) for plan in run.plans]
+    return data
+
+
+def _objective(value: ObjectiveValue) -> dict[str, Any]:
+    data: dict[str, Any] = {"criterion": value.criterion}
+    if value.priority is not None:
+        data["priority"] = value.priority
+    amount = value.value
+    if value.criterion == "cost":
+        data["value"] = Exact(Decimal(amount))  # money, written like every amount: 60.0
+    else:
+        data["value"] = amount if isinstance(amount, int) else quantity(amount)
+    data["proven"] = value.proven
+    return data
 
 
 def _plan(plan: Plan, explain: bool) -> dict[str, Any]:
@@ -137,8 +157,8 @@ def _json(value: Any, indent: str = "") -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def render_json(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
-    return _json(plan_data(network, plans, explain)) + "\n"
+def render_json(network: Network, run: Run, explain: bool = False) -> str:
+    return _json(plan_data(network, run, explain)) + "\n"
 
 
 # What a YAML 1.2 core-schema reader (yq, go-yaml v3, js-yaml) takes for a number, a bool or null.
@@ -158,7 +178,7 @@ def _represent_str(dumper: Any, value: str) -> Any:
     return dumper.represent_str(value)
 
 
-def render_yaml(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
+def render_yaml(network: Network, run: Run, explain: bool = False) -> str:
     import yaml
 
     class Dumper(yaml.SafeDumper):
@@ -167,5 +187,5 @@ def render_yaml(network: Network, plans: Sequence[Plan], explain: bool = False) 
     Dumper.add_representer(Exact, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", value.text))
     Dumper.add_representer(str, _represent_str)
     return yaml.dump(
-        plan_data(network, plans, explain), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=2**31 - 1
+        plan_data(network, run, explain), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=2**31 - 1
     )

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from sbn.loader import Network
 from sbn.numbers import money
-from sbn.render.common import backup_delta, calendar, clean, day, totals
-from sbn.result import Assignment, Plan
+from sbn.render.common import backup_delta, calendar, clean, day, joint_summary, totals
+from sbn.result import Assignment, Plan, Run
 
 
 def _cell(text: str) -> str:
@@ -20,13 +19,15 @@ def _label(text: str) -> str:
     return re.sub(r"[:#;]", " ", text)
 
 
-def render_markdown(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
+def render_markdown(network: Network, run: Run, explain: bool = False) -> str:
     info = network.info
     lines = [f"## sbn plan: {info.name or '(unnamed network)'}", ""]
     if info.ambition:
         # Every line quoted, blank ones too, so a multi-paragraph ambition stays one quote.
         lines += [f"> {line}".rstrip() for line in info.ambition.strip().splitlines()] + [""]
-    for plan in plans:
+    if run.joint:
+        lines += [f"**{joint_summary(network, run)}**", ""]
+    for plan in run.plans:
         lines += _plan(network, plan, explain)
     return clean("\n".join(lines).rstrip("\n") + "\n")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -15,8 +14,8 @@ from rich.text import Text as _RichText
 
 from sbn.loader import Network
 from sbn.numbers import money
-from sbn.render.common import backup_delta, calendar, clean, day, totals
-from sbn.result import Assignment, Plan
+from sbn.render.common import backup_delta, calendar, clean, day, joint_summary, totals
+from sbn.result import Assignment, Plan, Run
 
 
 class Text(_RichText):
@@ -33,13 +32,16 @@ class Text(_RichText):
 STATUS_STYLE = {"optimal": "bold green", "feasible": "bold yellow", "infeasible": "bold red", "unknown": "bold red"}
 
 
-def render_table(console: Console, network: Network, plans: Sequence[Plan], explain: bool = False) -> None:
+def render_table(console: Console, network: Network, run: Run, explain: bool = False) -> None:
     info = network.info
     heading = Text(f"Network {info.name or '(unnamed)'}", style="bold")
     console.print(heading)
     if info.ambition:
         console.print(Text(info.ambition.strip(), style="italic"))
-    for plan in plans:
+    if run.joint:
+        console.print()
+        console.print(Text(joint_summary(network, run), style="bold"))
+    for plan in run.plans:
         console.print()
         console.print(_plan(console, network, plan, explain))
 

@@ -213,3 +213,62 @@ def objective(request: dict[str, Any], plan: Measured) -> tuple[Any, ...]:
 def planning_order(doc: Doc) -> list[int]:
     """SPEC §2: requests are planned by priority (high first), then file order."""
     return sorted(range(len(doc.requests)), key=lambda i: (-doc.requests[i].get("priority", 0), i))
+
+
+def run_fits(ref: Reference, requests: list[dict[str, Any]], plans: list[Measured | None]) -> bool:
+    """Whether plans of several requests (None: not planned) fit every module's and partner's capacity together."""
+    module_use: dict[str, Decimal] = {}
+    partner_use: dict[str, Decimal] = {}
+    for request, plan in zip(requests, plans, strict=True):
+        if plan is None:
+            continue
+        for step, module_id in zip(request["steps"], plan.picks, strict=True):
+            module = ref.modules[module_id]
+            quantity = ref.quantity(request, step)
+            module_use[module_id] = module_use.get(module_id, Decimal(0)) + quantity
+            usage = quantity * dec(module.get("usage"), "1")
+            partner_use[module["partner"]] = partner_use.get(module["partner"], Decimal(0)) + usage
+    for module_id, used in module_use.items():
+        capacity = ref.modules[module_id].get("capacity")
+        if capacity is not None and used > dec(capacity):
+            return False
+    for partner_id, used in partner_use.items():
+        capacity = ref.partners[partner_id].get("capacity")
+        if capacity is not None and used > dec(capacity):
+            return False
+    return True
+
+
+def joint_objective(
+    requests: list[dict[str, Any]], plans: list[Measured | None], criteria: Iterable[str]
+) -> tuple[Any, ...]:
+    """SPEC §7, to be minimised: minus the requests planned per priority class (highest first), then each
+    criterion summed over the planned requests."""
+    priorities = sorted({r.get("priority", 0) for r in requests}, reverse=True)
+    planned = [(r, p) for r, p in zip(requests, plans, strict=True) if p is not None]
+    key: list[Any] = [-sum(1 for r, _ in planned if r.get("priority", 0) == priority) for priority in priorities]
+    for criterion in criteria:
+        if criterion == "cost":
+            key.append(sum(p.cost for _, p in planned))
+        elif criterion == "time":
+            key.append(sum(p.finish for _, p in planned))
+        elif criterion == "partners":
+            key.append(sum(len(p.partners) for _, p in planned))
+        elif criterion == "reputation":
+            key.append(-sum((p.reputation for _, p in planned), Decimal(0)))
+        elif criterion == "preferred":
+            key.append(-sum(p.preferred for _, p in planned))
+    return tuple(key)
+
+
+def joint_best(doc: Doc, criteria: Iterable[str], without: Iterable[str] = ()) -> tuple[Any, ...]:
+    """The best joint objective over every combination of plans (or none) for the requests of the run."""
+    ref = Reference(doc, without)
+    criteria = list(criteria)
+    options: list[list[Measured | None]] = [[None, *ref.plans(request)] for request in doc.requests]
+    requests = list(doc.requests)
+    return min(
+        joint_objective(requests, list(combo), criteria)
+        for combo in itertools.product(*options)
+        if run_fits(ref, requests, list(combo))
+    )

@@ -47,7 +47,10 @@ def compact(**fields: Any) -> dict[str, Any]:
 
 
 @st.composite
-def networks(draw: st.DrawFn) -> Doc:
+def networks(
+    draw: st.DrawFn, requests_between: tuple[int, int] = (1, 2), steps_between: tuple[int, int] = (2, 4)
+) -> Doc:
+    """A small network with its requests; the capacities are small enough to make requests compete."""
     partner_ids = [f"p{i}" for i in range(draw(st.integers(2, 4)))]
     partners = []
     for pid in partner_ids:
@@ -99,8 +102,8 @@ def networks(draw: st.DrawFn) -> Doc:
             )
         )
     requests = []
-    for r in range(draw(st.integers(1, 2))):
-        count = draw(st.integers(2, 4))
+    for r in range(draw(st.integers(*requests_between))):
+        count = draw(st.integers(*steps_between))
         steps = []
         for s in range(count):
             before = subset(draw, [f"s{j}" for j in range(s)], 2)
