@@ -87,6 +87,8 @@ def render(network: Network, plans: list, output_format: str, explain: bool, to_
         from sbn.render.markdown import render_markdown
 
         return render_markdown(network, plans, explain)
+    if output_format in ("html", "csv", "ics"):
+        return _share(network, plans, output_format, explain)
     from io import StringIO
 
     from rich.console import Console
@@ -101,6 +103,26 @@ def render(network: Network, plans: list, output_format: str, explain: bool, to_
         Console(file=buffer, highlight=False, no_color=True, width=160, force_terminal=False), network, plans, explain
     )
     return buffer.getvalue()
+
+
+def _share(network: Network, plans: list, output_format: str, explain: bool) -> str:  # type: ignore[type-arg]
+    """The formats for sharing beyond the network, rendered from the plan document alone."""
+    from sbn.render.document import shared_document
+
+    document = shared_document(network, plans, explain)
+    if output_format == "html":
+        from sbn.render.html import render_html
+
+        return render_html(document)
+    if output_format == "csv":
+        from sbn.render.csv import render_csv
+
+        return render_csv(document)
+    from sbn.render.ics import events, render_ics
+
+    if next(events(document), None) is None:
+        sys.stderr.write("sbn: note: no assignment has dates (give the requests a start date): the calendar is empty\n")
+    return render_ics(document)
 
 
 def _check_output(path: Path) -> None:
