@@ -7,6 +7,7 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
+from sbn.render.data import clean
 from sbn.render.document import handoff_text, plain_money, plain_number, planned, uses_text
 
 COLUMNS = (
@@ -45,7 +46,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def text(value: Any) -> str:
     """A text cell from the input, guarded against being run as a formula."""
-    cell = "" if value is None else str(value)
+    # Control characters are written as \xNN, as in every other format: the file may meet a terminal.
+    cell = "" if value is None else clean(str(value))
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 

@@ -95,6 +95,7 @@ td.num,th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-n
 .id{overflow-wrap:break-word}
 .sub{display:block;color:var(--muted);font-size:13px}
 .none{color:var(--muted)}
+.nowrap{white-space:nowrap}
 .spof{color:var(--bad);font-weight:600}
 .moved{color:var(--warn);font-weight:600}
 .new{color:var(--accent);font-weight:600}
@@ -137,7 +138,7 @@ table.data td{position:relative;border:0;padding:3px 10px 3px 42%;text-align:lef
 table.data td::before{content:attr(data-label);position:absolute;left:10px;width:38%;color:var(--muted);
 font-size:13px;font-weight:600;overflow-wrap:break-word}
 table.data td:first-child{padding-left:10px;font-weight:600}table.data td:first-child::before{display:none}
-table.data td:first-child .sub{font-weight:400}}
+table.data td:first-child .sub{font-weight:400}.nowrap{white-space:normal}}
 @media print{.scroll{overflow:visible}section.plan{break-inside:avoid-page}a{color:inherit}}
 """.strip()
 
@@ -424,7 +425,7 @@ def _deadline_text(unit: str, deadline: Any, start: date | None, bare: bool = Fa
     text = f"{_e(unit)} {_e(deadline)}" if bare else f"deadline {_e(unit)} {_e(deadline)}"
     if start is not None and isinstance(deadline, int):
         when = offset_date(start, deadline)
-        text += f" ({_e(when.isoformat())})" if when else ""
+        text += f' <span class="nowrap">({_e(when.isoformat())})</span>' if when else ""
     return text
 
 
@@ -452,7 +453,7 @@ def _assignments(document: Mapping[str, Any], plan: Mapping[str, Any]) -> str:
         ]
         if dated:
             if a.get("start_date") and a.get("finish_date"):
-                row.append(f"{_e(a['start_date'])} → {_e(a['finish_date'])}")
+                row.append(f'{_e(a["start_date"])}<span class="sub">→ {_e(a["finish_date"])}</span>')
             else:
                 row.append('<span class="none">after 9999-12-31</span>')
         if waits:
@@ -471,7 +472,7 @@ def _assignments(document: Mapping[str, Any], plan: Mapping[str, Any]) -> str:
 def _handoff(handoff: Mapping[str, Any]) -> str:
     interface = handoff.get("interface")
     shown = _e(interface) if interface is not None else '<span class="none">anything</span>'
-    return f"{shown} ← {_e(handoff.get('from'))}"
+    return f'<span class="nowrap">{shown} ← {_e(handoff.get("from"))}</span>'
 
 
 def _change(assignment: Mapping[str, Any]) -> str:
