@@ -407,10 +407,8 @@ def _totals(document: Mapping[str, Any], plan: Mapping[str, Any]) -> str:
         cards.append(f"<div><dt>Start</dt><dd>{_e(start.isoformat())}</dd></div>")
     partners = plan.get("partners") or []
     if planned(plan):
-        names = ", ".join(str(p) for p in partners)
-        cards.append(
-            f"<div><dt>Partners</dt><dd>{len(partners)}<span class='sub id'>{_e(names) or 'none'}</span></dd></div>"
-        )
+        names = ", ".join(f'<span class="nowrap">{_e(p)}</span>' for p in partners) or "none"
+        cards.append(f"<div><dt>Partners</dt><dd>{len(partners)}<span class='sub id'>{names}</span></dd></div>")
     if plan.get("changes") is not None:
         changes = int(plan["changes"])
         cards.append(
