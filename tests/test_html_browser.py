@@ -213,3 +213,12 @@ def test_report_with_backups_and_an_infeasible_request_in_chromium(browser: Any,
             visit.shown(backups.locator(".warning"))
     visit.screenshot("webshop-backups-desktop.png", tmp_path)
     page.close()
+
+
+def test_missing_browser_fails_under_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        _unavailable("no Chromium installed")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="CI runs this test"):
+        _unavailable("no Chromium installed")
