@@ -18,10 +18,12 @@ from html.parser import HTMLParser
 
 import icalendar
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from share_documents import HOSTILE, document, hostile_document
 
 from sbn.render.csv import COLUMNS, render_csv
-from sbn.render.data import amount, quantity
+from sbn.render.data import amount, clean, quantity
 from sbn.render.html import render_html
 from sbn.render.ics import render_ics
 
@@ -335,3 +337,48 @@ def test_ics_has_no_event_without_dates() -> None:
 
 def test_ics_is_the_same_for_the_same_document() -> None:
     assert render_ics(document()) == render_ics(document())
+
+
+# --- Odd documents -------------------------------------------------------------------------------
+
+
+def test_renderers_take_a_bare_document_with_a_handoff_cycle() -> None:
+    """A hand-made document may lack fields and hold a cycle the planner never makes: no crash."""
+    data = {
+        "schema": "sbn.plan/v1",
+        "plans": [
+            {
+                "request": "r",
+                "status": "optimal",
+                "assignments": [
+                    {"step": "a", "module": "m1", "partner": "p", "start": 0, "finish": 2, "handoffs": [{"from": "b"}]},
+                    {"step": "b", "module": "m2", "partner": "q", "start": 2, "finish": 4, "handoffs": [{"from": "a"}]},
+                    {"step": "c", "module": "m3", "partner": "q", "handoffs": [{"from": "gone", "interface": "x"}]},
+                ],
+            }
+        ],
+    }
+    structure = parse(render_html(data))
+    assert structure.count("g", "bar") == 3
+    assert structure.count("g", "node") == 3
+    assert structure.count("g", "edge") == 1  # a -> b is drawn; the edge closing the cycle and the unknown step are not
+    assert len(rows(render_csv(data))) == 3
+    assert icalendar.Calendar.from_ical(render_ics(data)).walk("VEVENT") == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(alphabet=st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40))
+def test_any_text_is_escaped_in_html_and_read_back_from_csv_and_ics(text: str) -> None:
+    data = document()
+    plan = data["plans"][0]
+    plan["customer"] = text
+    plan["assignments"][2]["handoffs"][1]["interface"] = text
+    structure = parse(render_html(data))
+    shown = clean(text)
+    assert structure.count("g", "edge") == 3
+    # The parser reads back what was written (browsers would also fold CR into LF and NUL into U+FFFD).
+    assert shown in "".join(structure.text)
+    cell = rows(render_csv(data))[0]["customer"]
+    assert cell in (shown, "'" + shown)
+    event = icalendar.Calendar.from_ical(render_ics(data)).walk("VEVENT")[0]
+    assert f"Request: retrofit-7 for {shown}\n" in str(event["DESCRIPTION"])

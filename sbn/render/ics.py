@@ -120,7 +120,7 @@ def _description(
 
 def _text(value: str) -> str:
     """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and newline escaped; no control characters."""
-    value = clean(value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
+    value = clean(value)
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
