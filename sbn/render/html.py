@@ -134,10 +134,11 @@ svg .halo{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
 table.data,table.data tbody,table.data tr,table.data td{display:block;width:100%}
 table.data thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 table.data tr{border:1px solid var(--line);border-radius:8px;margin:0 0 10px;padding:6px 0}
-table.data td{position:relative;border:0;padding:3px 10px 3px 42%;text-align:left;white-space:normal}
-table.data td::before{content:attr(data-label);position:absolute;left:10px;width:38%;color:var(--muted);
-font-size:13px;font-weight:600;overflow-wrap:break-word}
-table.data td:first-child{padding-left:10px;font-weight:600}table.data td:first-child::before{display:none}
+table.data td{display:flex;gap:12px;border:0;padding:3px 10px;text-align:left;white-space:normal}
+table.data td::before{content:attr(data-label);flex:0 0 38%;color:var(--muted);font-size:13px;font-weight:600;
+overflow-wrap:break-word}
+table.data td>div{flex:1 1 auto;min-width:0}
+table.data td:first-child{font-weight:600}table.data td:first-child::before{display:none}
 table.data td:first-child .sub{font-weight:400}.nowrap{white-space:normal}}
 @media print{.scroll{overflow:visible}section.plan{break-inside:avoid-page}a{color:inherit}}
 """.strip()
@@ -284,7 +285,7 @@ def _table(kind: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequenc
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td{_class(css)} data-label="{_e(title)}">{cell}</td>'
+            f'<td{_class(css)} data-label="{_e(title)}"><div>{cell}</div></td>'
             for (title, css), cell in zip(columns, row, strict=True)
         )
         + "</tr>"
