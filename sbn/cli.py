@@ -31,6 +31,9 @@ class PlanFormat(StrEnum):
     json = "json"
     yaml = "yaml"
     markdown = "markdown"
+    html = "html"
+    csv = "csv"
+    ics = "ics"
 
 
 class CheckFormat(StrEnum):

@@ -113,6 +113,8 @@ def render(network: Network, run: Run, output_format: str, explain: bool, to_ter
         from sbn.render.markdown import render_markdown
 
         return render_markdown(network, run, explain)
+    if output_format in ("html", "csv", "ics"):
+        return _share(network, run, output_format, explain)
     from io import StringIO
 
     from rich.console import Console
@@ -127,6 +129,26 @@ def render(network: Network, run: Run, output_format: str, explain: bool, to_ter
         Console(file=buffer, highlight=False, no_color=True, width=160, force_terminal=False), network, run, explain
     )
     return buffer.getvalue()
+
+
+def _share(network: Network, run: Run, output_format: str, explain: bool) -> str:
+    """The formats for sharing beyond the network, rendered from the plan document alone."""
+    from sbn.render.document import shared_document
+
+    document = shared_document(network, run, explain)
+    if output_format == "html":
+        from sbn.render.html import render_html
+
+        return render_html(document)
+    if output_format == "csv":
+        from sbn.render.csv import render_csv
+
+        return render_csv(document)
+    from sbn.render.ics import events, render_ics
+
+    if next(events(document), None) is None:
+        sys.stderr.write("sbn: note: no assignment has dates (give the requests a start date): the calendar is empty\n")
+    return render_ics(document)
 
 
 def _check_output(path: Path) -> None:
