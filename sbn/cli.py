@@ -45,6 +45,13 @@ class ListFormat(StrEnum):
     json = "json"
 
 
+class NetworkFormat(StrEnum):
+    table = "table"
+    json = "json"
+    mermaid = "mermaid"
+    dot = "dot"
+
+
 _settings = {"debug": False}
 
 
@@ -195,6 +202,23 @@ def who(
     from sbn.commands.who import run_who
 
     _guard(run_who, capability, network or [], region, certification or [], output_format.value)
+
+
+@app.command()
+def network(
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Network files or directories.", show_default=False, metavar="PATH..."),
+    ],
+    output_format: Annotated[
+        NetworkFormat,
+        typer.Option("--format", "-f", help="table; json; mermaid or dot draw the plug graph."),
+    ] = NetworkFormat.table,
+) -> None:
+    """Summarise a network: coverage, single points of failure, interfaces, plug graph."""
+    from sbn.commands.network import run_network
+
+    _guard(run_network, paths, output_format.value)
 
 
 @app.command()

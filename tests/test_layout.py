@@ -31,6 +31,8 @@ COMMANDS = {
     "plan-webshop-backups": ["plan", f"{WEBSHOP}/requests.yaml", "--backups", "-r", "oslo-hotel-tv-install-80"],
     "who-heat": ["who", "heat-pump-installation", "-n", HEAT],
     "who-webshop": ["who", "home-installation", "-n", WEBSHOP],
+    "network-heat": ["network", HEAT],
+    "network-webshop": ["network", WEBSHOP],
 }
 
 
@@ -55,8 +57,8 @@ def ids_of(args: list[str]) -> set[str]:
         return found
     if args[0] == "network":
         data = json.loads(run([*args, "--format", "json"], 100))
-        found = {row["capability"] for row in data["coverage"]} | {row["region"] for row in data["regions"]}
-        return found | {row["id"] for row in data["partners"]}
+        found = {row["capability"] for row in data["coverage"]} | set(data["regions"])
+        return found | {s["partner"] for s in data["single_points_of_failure"]["by_region"]}
     data = json.loads(run([*args, "--format", "json"], 100))
     found = set()
     for plan in data["plans"]:

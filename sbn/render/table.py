@@ -207,10 +207,30 @@ class Hanging:
         self.indent = cell_len(lead) if indent is None else indent
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        indent = self.indent
-        for index, line in enumerate(self.text.wrap(console, max(options.max_width - indent, 1), overflow="fold")):
+        width = options.max_width
+        text = self.text
+        words = text.plain.split()
+        if words and cell_len(words[0]) > width - cell_len(self.lead) and cell_len(self.lead) > self.indent:
+            # The first word would be cut beside the lead: the text starts on the next line instead.
+            yield Text(self.lead.rstrip())
+            yield from self._lines(console, text, width)
+            return
+        lines = text.wrap(console, max(width - cell_len(self.lead), 1), overflow="fold")
+        first = lines[0] if lines else Text()
+        first.rstrip()
+        out = Text(self.lead)
+        out.append_text(first)
+        yield out
+        # The rest wraps again at the continuation's width: its lines are longer than the first's.
+        rest = text[len(first.plain) :]
+        rest = rest[len(rest.plain) - len(rest.plain.lstrip()) :]
+        if rest.plain:
+            yield from self._lines(console, rest, width)
+
+    def _lines(self, console: Console, text: _RichText, width: int) -> RenderResult:
+        for line in text.wrap(console, max(width - self.indent, 1), overflow="fold"):
             line.rstrip()
-            out = Text(self.lead if index == 0 else " " * indent)
+            out = Text(" " * self.indent)
             out.append_text(line)
             yield out
 
