@@ -222,6 +222,18 @@ def network(
 
 
 @app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier plan (sbn plan --format json).", metavar="OLD.json")],
+    new: Annotated[Path, typer.Argument(help="The later plan.", metavar="NEW.json")],
+    output_format: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
+) -> None:
+    """Compare two JSON plans: exit 0 when they plan alike, 1 when they differ."""
+    from sbn.commands.diff import run_diff
+
+    _guard(run_diff, old, new, output_format.value)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema (draft-07) of the input files."""
     from sbn.commands.schema import run_schema

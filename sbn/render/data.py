@@ -161,6 +161,11 @@ def _json(value: Any, indent: str = "") -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def json_text(value: Any) -> str:
+    """A document as JSON text, laid out as the plan's, with Exact numbers written as they are."""
+    return _json(value) + "\n"
+
+
 def render_json(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
     return _json(plan_data(network, plans, explain)) + "\n"
 
