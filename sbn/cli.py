@@ -234,6 +234,18 @@ def diff(
 
 
 @app.command()
+def init(
+    directory: Annotated[
+        str, typer.Argument(help="Where to write the files (created if missing).", metavar="DIR", show_default=True)
+    ] = ".",
+) -> None:
+    """Write a small working network to start from; never overwrites a file."""
+    from sbn.commands.init import run_init
+
+    _guard(run_init, directory)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema (draft-07) of the input files."""
     from sbn.commands.schema import run_schema
