@@ -18,7 +18,7 @@ import typer
 app = typer.Typer(
     name="sbn",
     help="Plan requests over smart business networks: pick, plug and play partner modules.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -38,6 +38,7 @@ class CheckFormat(StrEnum):
     text = "text"
     json = "json"
     github = "github"
+    junit = "junit"
 
 
 class ListFormat(StrEnum):
@@ -74,6 +75,26 @@ def _root(
     _settings["debug"] = debug or os.environ.get("SBN_DEBUG") == "1"
 
 
+def _complete_request(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Request ids from the files already on the line (quiet: runs in the shell at every Tab)."""
+    from sbn.completion import request_ids
+
+    return request_ids(_files_on_line(ctx), ctx.params.get("network") or [], incomplete)
+
+
+def _complete_partner(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Partner ids of the network the files on the line make."""
+    from sbn.completion import partner_ids
+
+    return partner_ids(_files_on_line(ctx), ctx.params.get("network") or [], incomplete)
+
+
+def _files_on_line(ctx: typer.Context) -> list[str]:
+    # While an option's value is completed, click parses the line leniently and leaves the FILE
+    # arguments unassigned, in ctx.args.
+    return list(ctx.params.get("files") or ctx.args)
+
+
 @app.command()
 def plan(
     files: Annotated[
@@ -89,7 +110,12 @@ def plan(
     request: Annotated[
         list[str] | None,
         typer.Option(
-            "--request", "-r", help="Plan only this request id (repeatable).", show_default=False, metavar="ID"
+            "--request",
+            "-r",
+            help="Plan only this request id (repeatable).",
+            show_default=False,
+            metavar="ID",
+            autocompletion=_complete_request,
         ),
     ] = None,
     output_format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.table,
@@ -123,7 +149,12 @@ def plan(
     ] = False,
     without: Annotated[
         list[str] | None,
-        typer.Option("--without", metavar="PARTNER", help="Plan as if this partner had left the network (repeatable)."),
+        typer.Option(
+            "--without",
+            metavar="PARTNER",
+            help="Plan as if this partner had left the network (repeatable).",
+            autocompletion=_complete_partner,
+        ),
     ] = None,
     previous: Annotated[
         Path | None,
