@@ -14,6 +14,24 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
+
+
+class _Command(TyperCommand):
+    """A command whose arguments read `FILE...` in help and usage, without typer's `<list[str]>` label."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            # These are typer's own hooks (0.2x); on a typer without them its default help stays.
+            if param.param_type_name != "argument" or not hasattr(param, "_usage_display_name"):
+                continue
+            shown = (param.metavar or (param.name or "").upper()) + ("..." if param.nargs != 1 else "")
+            param.display_type_rich = lambda ctx: ""  # type: ignore[attr-defined]
+            param._rich_display_name = lambda shown=shown: shown  # type: ignore[attr-defined]
+            usage = shown if param.required else f"[{shown}]"
+            param._usage_display_name = lambda usage=usage: usage
+
 
 app = typer.Typer(
     name="sbn",
@@ -95,7 +113,7 @@ def _files_on_line(ctx: typer.Context) -> list[str]:
     return list(ctx.params.get("files") or ctx.args)
 
 
-@app.command()
+@app.command(cls=_Command)
 def plan(
     files: Annotated[
         list[str],
@@ -128,7 +146,7 @@ def plan(
             "--time-limit",
             min=0.01,
             metavar="SECONDS",
-            help="Seconds of search per request before the best plan so far is taken.",
+            help="Seconds of search per request before the best plan so far is taken; 'inf' for no limit.",
         ),
     ] = 10.0,
     node_limit: Annotated[
@@ -188,7 +206,7 @@ def plan(
     )
 
 
-@app.command()
+@app.command(cls=_Command)
 def validate(
     paths: Annotated[
         list[str], typer.Argument(help="Files or directories to check.", show_default=False, metavar="PATH")
@@ -207,7 +225,7 @@ def validate(
     _guard(run_validate, paths, chosen)
 
 
-@app.command()
+@app.command(cls=_Command)
 def who(
     capability: Annotated[
         str, typer.Argument(help="The capability asked for, e.g. assembly.", show_default=False, metavar="CAPABILITY")
@@ -235,11 +253,11 @@ def who(
     _guard(run_who, capability, network or [], region, certification or [], output_format.value)
 
 
-@app.command()
+@app.command(cls=_Command)
 def network(
     paths: Annotated[
         list[str],
-        typer.Argument(help="Network files or directories.", show_default=False, metavar="PATH..."),
+        typer.Argument(help="Network files or directories.", show_default=False, metavar="PATH"),
     ],
     output_format: Annotated[
         NetworkFormat,
@@ -252,7 +270,7 @@ def network(
     _guard(run_network, paths, output_format.value)
 
 
-@app.command()
+@app.command(cls=_Command)
 def diff(
     old: Annotated[Path, typer.Argument(help="The earlier plan (sbn plan --format json).", metavar="OLD.json")],
     new: Annotated[Path, typer.Argument(help="The later plan.", metavar="NEW.json")],
@@ -264,7 +282,7 @@ def diff(
     _guard(run_diff, old, new, output_format.value)
 
 
-@app.command()
+@app.command(cls=_Command)
 def init(
     directory: Annotated[
         str, typer.Argument(help="Where to write the files (created if missing).", metavar="DIR", show_default=True)
@@ -276,7 +294,7 @@ def init(
     _guard(run_init, directory)
 
 
-@app.command()
+@app.command(cls=_Command)
 def schema() -> None:
     """Print the JSON Schema (draft-07) of the input files."""
     from sbn.commands.schema import run_schema

@@ -171,3 +171,26 @@ def _numbers(node: object) -> object:
             except ValueError:
                 return node
     return node
+
+
+def test_who_suggests_the_closest_capability_when_none_is_offered() -> None:
+    code, out, err = who("heat-pump-instalation", "-n", "examples/heat-transition")
+    assert (code, out) == (0, "")
+    assert err == "no module offers 'heat-pump-instalation' (did you mean 'heat-pump-installation'?)\n"
+    code, out, err = who("teleportation", "-n", "examples/heat-transition")
+    assert err == "no module offers 'teleportation' (no module offers it at all)\n"
+
+
+@pytest.mark.parametrize("command", ["plan", "validate", "who", "network", "diff", "init", "schema"])
+def test_help_names_arguments_plainly(command: str) -> None:
+    result = CliRunner().invoke(app, [command, "--help"], env=ENV)
+    assert result.exit_code == 0
+    assert "<list[str]>" not in result.stdout and "<str>" not in result.stdout and "<Path>" not in result.stdout
+    assert "{" not in result.stdout.splitlines()[0]
+
+
+def test_plan_help_shows_files_as_a_list_and_the_unlimited_time_limit() -> None:
+    out = CliRunner().invoke(app, ["plan", "--help"], env=ENV).stdout
+    assert out.startswith("Usage: sbn plan [OPTIONS] FILE...\n")
+    assert "  FILE...  Request files (YAML)" in out
+    assert "'inf' for no" in out

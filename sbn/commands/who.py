@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 from collections.abc import Sequence
@@ -51,7 +52,13 @@ def run_who(
             filters.append(f"region {region}")
         filters += [f"certification {c}" for c in certifications]
         where = f" with {', '.join(filters)}" if filters else ""
-        sys.stderr.write(f"no module offers {capability!r}{where} ({len(offered)} offer it in all)\n")
+        if offered:
+            note = f" ({len(offered)} offer it in all)"
+        else:
+            # Most often a misspelt capability: name the closest one offered.
+            close = difflib.get_close_matches(capability, sorted(network.by_capability), n=1)
+            note = f" (did you mean {close[0]!r}?)" if close else " (no module offers it at all)"
+        sys.stderr.write(f"no module offers {capability!r}{where}{note}\n")
     if output_format == "json":
         payload = [
             {
