@@ -14,11 +14,29 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
+
+
+class _Command(TyperCommand):
+    """A command whose arguments read `FILE...` in help and usage, without typer's `<list[str]>` label."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            # These are typer's own hooks (0.2x); on a typer without them its default help stays.
+            if param.param_type_name != "argument" or not hasattr(param, "_usage_display_name"):
+                continue
+            shown = (param.metavar or (param.name or "").upper()) + ("..." if param.nargs != 1 else "")
+            param.display_type_rich = lambda ctx: ""  # type: ignore[attr-defined]
+            param._rich_display_name = lambda shown=shown: shown  # type: ignore[attr-defined]
+            usage = shown if param.required else f"[{shown}]"
+            param._usage_display_name = lambda usage=usage: usage
+
 
 app = typer.Typer(
     name="sbn",
     help="Plan requests over smart business networks: pick, plug and play partner modules.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -41,11 +59,19 @@ class CheckFormat(StrEnum):
     text = "text"
     json = "json"
     github = "github"
+    junit = "junit"
 
 
 class ListFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+class NetworkFormat(StrEnum):
+    table = "table"
+    json = "json"
+    mermaid = "mermaid"
+    dot = "dot"
 
 
 _settings = {"debug": False}
@@ -70,7 +96,27 @@ def _root(
     _settings["debug"] = debug or os.environ.get("SBN_DEBUG") == "1"
 
 
-@app.command()
+def _complete_request(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Request ids from the files already on the line (quiet: runs in the shell at every Tab)."""
+    from sbn.completion import request_ids
+
+    return request_ids(_files_on_line(ctx), ctx.params.get("network") or [], incomplete)
+
+
+def _complete_partner(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Partner ids of the network the files on the line make."""
+    from sbn.completion import partner_ids
+
+    return partner_ids(_files_on_line(ctx), ctx.params.get("network") or [], incomplete)
+
+
+def _files_on_line(ctx: typer.Context) -> list[str]:
+    # While an option's value is completed, click parses the line leniently and leaves the FILE
+    # arguments unassigned, in ctx.args.
+    return list(ctx.params.get("files") or ctx.args)
+
+
+@app.command(cls=_Command)
 def plan(
     files: Annotated[
         list[str],
@@ -85,7 +131,12 @@ def plan(
     request: Annotated[
         list[str] | None,
         typer.Option(
-            "--request", "-r", help="Plan only this request id (repeatable).", show_default=False, metavar="ID"
+            "--request",
+            "-r",
+            help="Plan only this request id (repeatable).",
+            show_default=False,
+            metavar="ID",
+            autocompletion=_complete_request,
         ),
     ] = None,
     output_format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.table,
@@ -98,7 +149,7 @@ def plan(
             "--time-limit",
             min=0.01,
             metavar="SECONDS",
-            help="Seconds of search per request before the best plan so far is taken.",
+            help="Seconds of search per request before the best plan so far is taken; 'inf' for no limit.",
         ),
     ] = 10.0,
     node_limit: Annotated[
@@ -119,7 +170,12 @@ def plan(
     ] = False,
     without: Annotated[
         list[str] | None,
-        typer.Option("--without", metavar="PARTNER", help="Plan as if this partner had left the network (repeatable)."),
+        typer.Option(
+            "--without",
+            metavar="PARTNER",
+            help="Plan as if this partner had left the network (repeatable).",
+            autocompletion=_complete_partner,
+        ),
     ] = None,
     previous: Annotated[
         Path | None,
@@ -171,7 +227,7 @@ def plan(
     )
 
 
-@app.command()
+@app.command(cls=_Command)
 def validate(
     paths: Annotated[
         list[str], typer.Argument(help="Files or directories to check.", show_default=False, metavar="PATH")
@@ -190,7 +246,7 @@ def validate(
     _guard(run_validate, paths, chosen)
 
 
-@app.command()
+@app.command(cls=_Command)
 def who(
     capability: Annotated[
         str, typer.Argument(help="The capability asked for, e.g. assembly.", show_default=False, metavar="CAPABILITY")
@@ -218,7 +274,48 @@ def who(
     _guard(run_who, capability, network or [], region, certification or [], output_format.value)
 
 
-@app.command()
+@app.command(cls=_Command)
+def network(
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Network files or directories.", show_default=False, metavar="PATH"),
+    ],
+    output_format: Annotated[
+        NetworkFormat,
+        typer.Option("--format", "-f", help="table; json; mermaid or dot draw the plug graph."),
+    ] = NetworkFormat.table,
+) -> None:
+    """Summarise a network: coverage, single points of failure, interfaces, plug graph."""
+    from sbn.commands.network import run_network
+
+    _guard(run_network, paths, output_format.value)
+
+
+@app.command(cls=_Command)
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier plan (sbn plan --format json).", metavar="OLD.json")],
+    new: Annotated[Path, typer.Argument(help="The later plan.", metavar="NEW.json")],
+    output_format: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
+) -> None:
+    """Compare two JSON plans: exit 0 when they plan alike, 1 when they differ."""
+    from sbn.commands.diff import run_diff
+
+    _guard(run_diff, old, new, output_format.value)
+
+
+@app.command(cls=_Command)
+def init(
+    directory: Annotated[
+        str, typer.Argument(help="Where to write the files (created if missing).", metavar="DIR", show_default=True)
+    ] = ".",
+) -> None:
+    """Write a small working network to start from; never overwrites a file."""
+    from sbn.commands.init import run_init
+
+    _guard(run_init, directory)
+
+
+@app.command(cls=_Command)
 def schema() -> None:
     """Print the JSON Schema (draft-07) of the input files."""
     from sbn.commands.schema import run_schema

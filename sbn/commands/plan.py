@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import stat
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from sbn.errors import Diagnostic, ExitCode, InputError, UsageError
+from sbn.errors import ExitCode, UsageError
 from sbn.loader import Network, load_for_plan
 from sbn.result import Run
-from sbn.yamlread import locate
 
 
 def run_plan(
@@ -207,123 +204,7 @@ def write_atomically(path: Path, text: str) -> None:
 
 def read_previous(path: Path) -> dict[str, dict[str, str]]:
     """Step -> module per request from an earlier `sbn.plan/v1` JSON output, checked for its shape."""
-    name = str(path)
-    if not path.exists():
-        raise UsageError(f"--from {name}: no such file or directory")
-    if path.is_dir():
-        raise UsageError(f"--from {name} is a directory: give an earlier plan's JSON file")
-    try:
-        # utf-8-sig: a byte-order mark, as some Windows editors write, is read past.
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UsageError(f"--from {name}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise InputError([Diagnostic(name, line, 1, "invalid JSON: not UTF-8 text")]) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError([Diagnostic(name, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")]) from None
-    except RecursionError:
-        line, column = _too_deep(text)
-        raise InputError([Diagnostic(name, line, column, "invalid JSON: nested too deeply")]) from None
-    if not isinstance(data, dict) or data.get("schema") != "sbn.plan/v1" or not isinstance(data.get("plans"), list):
-        raise InputError(
-            [Diagnostic(name, 1, 1, "not an sbn plan: expected a JSON object with schema 'sbn.plan/v1' and plans")]
-        )
-    previous: dict[str, dict[str, str]] = {}
-    seen: dict[str, int] = {}
-    problems: list[tuple[tuple[str | int, ...], str]] = []
-    for i, plan in enumerate(data["plans"]):
-        where: tuple[str | int, ...] = ("plans", i)
-        if not isinstance(plan, dict):
-            problems.append((where, f"a plan must be an object, got {_json_kind(plan)}"))
-            continue
-        request = _string_field(plan, "request", where, problems)
-        assignments = plan.get("assignments", [])
-        if not isinstance(assignments, list):
-            problems.append(((*where, "assignments"), f"'assignments' must be a list, got {_json_kind(assignments)}"))
-            continue
-        steps: dict[str, str] = {}
-        for j, assignment in enumerate(assignments):
-            at = (*where, "assignments", j)
-            if not isinstance(assignment, dict):
-                problems.append((at, f"an assignment must be an object, got {_json_kind(assignment)}"))
-                continue
-            step = _string_field(assignment, "step", at, problems)
-            module = _string_field(assignment, "module", at, problems)
-            if step is not None and step in steps:
-                problems.append(((*at, "step"), f"step {step!r} appears twice in this plan"))
-            elif step is not None and module is not None:
-                steps[step] = module
-        if request is not None and request in seen:
-            problems.append(
-                ((*where, "request"), f"request {request!r} appears twice (first in plan {seen[request] + 1})")
-            )
-        elif request is not None:
-            seen[request] = i
-            previous[request] = steps
-    if problems:
-        root = _json_nodes(name, text)
-        raise InputError([Diagnostic(name, *locate(root, where), message) for where, message in problems[:100]])
-    return previous
+    from sbn.planjson import Shape, read_plans, string
 
-
-def _string_field(
-    data: dict[str, Any], key: str, where: tuple[str | int, ...], problems: list[tuple[tuple[str | int, ...], str]]
-) -> str | None:
-    value = data.get(key)
-    if isinstance(value, str):
-        return value
-    if key not in data:
-        problems.append((where, f"missing '{key}'"))
-    else:
-        problems.append(((*where, key), f"'{key}' must be a string, got {_json_kind(value)}"))
-    return None
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    return "a list" if isinstance(value, list) else "an object"
-
-
-def _json_nodes(name: str, text: str) -> Any:
-    """The JSON as YAML nodes (JSON is YAML), only to tell where a problem is; None if that fails."""
-    from sbn.yamlread import Source, compose
-
-    try:
-        return compose(Source(name, text))
-    except Exception:  # positions are a courtesy: the problem is reported at 1:1 instead
-        return None
-
-
-def _too_deep(text: str) -> tuple[int, int]:
-    """Line and column of the first bracket beyond the depth Python's JSON reader can follow."""
-    depth, inside, escaped, line, start = 0, False, False, 1, 0
-    limit = sys.getrecursionlimit() // 2
-    for index, char in enumerate(text):
-        if inside:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                inside = False
-        elif char == '"':
-            inside = True
-        elif char in "[{":
-            depth += 1
-            if depth > limit:
-                return line, index - start + 1
-        elif char in "]}":
-            depth -= 1
-        if char == "\n":
-            line, start = line + 1, index + 1
-    return 1, 1
+    plans = read_plans(path, Shape(plan={}, assignment={"module": string}), "--from")
+    return {request: {step: a["module"] for step, a in plan.assignments.items()} for request, plan in plans.items()}

@@ -157,8 +157,13 @@ def _json(value: Any, indent: str = "") -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def json_text(value: Any) -> str:
+    """A document as JSON text, laid out as the plan's, with Exact numbers written as they are."""
+    return _json(value) + "\n"
+
+
 def render_json(network: Network, run: Run, explain: bool = False) -> str:
-    return _json(plan_data(network, run, explain)) + "\n"
+    return json_text(plan_data(network, run, explain))
 
 
 # What a YAML 1.2 core-schema reader (yq, go-yaml v3, js-yaml) takes for a number, a bool or null.
