@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from sbn.result import Plan, Run
 
 
-
 def shared_document(network: Network, run: Run | Sequence[Plan], explain: bool = False) -> dict[str, Any]:
     """The plan document, with what a reader outside the network needs beside it.
 
