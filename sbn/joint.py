@@ -32,6 +32,9 @@ class _Solved:
     evaluations: list[Evaluation | None]
     proven: set[int]  # positions of the stages proven optimal
     reason: Reason | None = None  # why there is no answer (status UNKNOWN) or no proof (FEASIBLE)
+    # A limit stopped the search in a stage that is one criterion alone: its position, the engine's
+    # bound on it and its value in the plan found, both in the engine's units.
+    bounded: tuple[int, float, float] | None = None
 
 
 def plan_jointly(
@@ -78,6 +81,11 @@ def plan_jointly(
     start = _starting_solution(models, incumbent)
     solved = _solve(catalog, models, [objective for objective, _ in folded], held, usage, options, start)
     solved.proven |= settled
+    if solved.bounded is not None:
+        # The bound speaks of the criterion alone only where the tie-break did not join its stage.
+        position = solved.bounded[0]
+        if next(stage for stage, h in zip(folded, held, strict=True) if h == [position])[0] != stages[position][0]:
+            solved.bounded = None
     for position in planning_order([model.request for model in models]):
         outcome = outcomes[plannable[position]]
         chosen = solved.picks[position] if solved.picks else None
@@ -200,8 +208,12 @@ def _solve(
         found = solve(milp, objectives, time_limit, node_limit=options.node_limit, strict=True, initial=start)
     if found.status == SolveStatus.OPTIMAL:
         return _Solved(SolveStatus.OPTIMAL, picks, evaluations, {p for stage in held for p in stage})
-    proven = {p for stage in held[: len(found.objectives)] for p in stage}
-    return _Solved(SolveStatus.FEASIBLE, picks, evaluations, proven, stopped(found.stopped_by, options))
+    done = len(found.objectives)
+    proven = {p for stage in held[:done] for p in stage}
+    bounded = None
+    if len(held[done]) == 1 and found.bound is not None and found.reached:
+        bounded = (held[done][0], found.bound, found.reached)
+    return _Solved(SolveStatus.FEASIBLE, picks, evaluations, proven, stopped(found.stopped_by, options), bounded)
 
 
 def _present(model: PlanModel) -> int:
@@ -275,7 +287,15 @@ def _objective_values(
         values.append(ObjectiveValue("changes", changes, labels.index("changes") in solved.proven))
     for criterion in criteria:
         value = _measure(criterion, planned)
-        values.append(ObjectiveValue(criterion, value, labels.index(criterion) in solved.proven))
+        position = labels.index(criterion)
+        bound = None
+        if solved.bounded is not None and solved.bounded[0] == position:
+            # The engine's units are the criterion's, scaled: the plan's value in both gives the scale.
+            _, engine_bound, reached = solved.bounded
+            bound = (Decimal(value) * Decimal(repr(engine_bound)) / Decimal(repr(reached))).quantize(
+                Decimal("0.01") if criterion in ("cost", "reputation") else Decimal(1)
+            )
+        values.append(ObjectiveValue(criterion, value, position in solved.proven, bound=bound))
     return tuple(values)
 
 

@@ -73,6 +73,7 @@ class ObjectiveValue:
     value: Decimal | int  # planned: requests; cost: currency; time: time units; the others: as in v1
     proven: bool
     priority: int | None = None  # planned: the priority class counted
+    bound: Decimal | None = None  # not proven: the best value the engine has proven possible, when it says
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -109,6 +110,8 @@ def joint_summary(network: Network, run: Run) -> str:
     for value in run.objective:
         if value.criterion != "planned":
             text += f"; {objective_words(network, value)}"
+            if value.bound is not None:
+                text += f" (bound {objective_words(network, replace(value, value=value.bound)).split(' ', 1)[1]})"
     unproven = [
         f"priority {v.priority}" if v.criterion == "planned" and len(classes) > 1 else v.criterion
         for v in run.objective

@@ -67,6 +67,8 @@ def _objective(value: ObjectiveValue) -> dict[str, Any]:
     else:
         data["value"] = amount if isinstance(amount, int) else quantity(amount)
     data["proven"] = value.proven
+    if value.bound is not None:
+        data["bound"] = quantity(value.bound) if value.criterion != "cost" else Exact(value.bound)
     return data
 
 
