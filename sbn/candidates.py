@@ -69,14 +69,17 @@ class Rejection:
     reason for this one module, worded only when read (explanations, --explain), as most never are.
     """
 
-    __slots__ = ("_detail", "offer", "rank", "reason", "rule")
+    __slots__ = ("_detail", "offer", "one", "rank", "reason", "rule")
 
-    def __init__(self, offer: Offer, reason: str, detail: str | Callable[[], str], rule: str, rank: int) -> None:
+    def __init__(
+        self, offer: Offer, reason: str, detail: str | Callable[[], str], rule: str, rank: int, one: str | None = None
+    ) -> None:
         self.offer = offer
         self.reason = reason
         self._detail = detail
         self.rule = rule
         self.rank = rank
+        self.one = reason if one is None else one  # the reason when it counts one module: "1 lacks ..."
 
     @property
     def module(self) -> str:
@@ -122,12 +125,22 @@ class StepCandidates:
         head = f"step {self.step.id} ({self.step.capability}): {len(self.candidates)} of {self.offered} modules fit"
         if self.offered == 0:
             return f"step {self.step.id} ({self.step.capability}): no module in the network offers this capability"
-        counts = Counter(rejection.reason for rejection in self.rejected)
-        if not counts:
+        counted = self.counts()
+        if not counted:
             return head
-        rank = {rejection.reason: rejection.rank for rejection in self.rejected}
-        parts = sorted(counts.items(), key=lambda item: (-item[1], rank[item[0]], item[0]))
-        return head + ": " + ", ".join(f"{count} {reason}" for reason, count in parts)
+        return head + ": " + ", ".join(f"{count} {reason}" for reason, _, count in counted)
+
+    def counts(self) -> list[tuple[str, str, int]]:
+        """The rejections counted per reason, most first (ties by the rule's rank): (words, rule, count).
+
+        The words agree with the count: "1 lacks certification iso9001", "3 lack certification iso9001".
+        """
+        counts = Counter(rejection.reason for rejection in self.rejected)
+        first: dict[str, Rejection] = {}
+        for rejection in self.rejected:
+            first.setdefault(rejection.reason, rejection)
+        parts = sorted(counts.items(), key=lambda item: (-item[1], first[item[0]].rank, item[0]))
+        return [(first[reason].one if count == 1 else reason, first[reason].rule, count) for reason, count in parts]
 
 
 def served_regions(module: Module, partner: Partner) -> tuple[str, ...]:
@@ -241,7 +254,8 @@ class Catalog:
             for rule, test in tests:
                 words = test(offer)
                 if words is not None:
-                    rejected.append((position, Rejection(offer, *words, rule.name, rule.rank)))
+                    category, detail, one = words
+                    rejected.append((position, Rejection(offer, category, detail, rule.name, rule.rank, one)))
                     break
             else:
                 passing.append((position, offer))

@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from sbn.formulation import PlanModel
     from sbn.loader import Network
 
-Words = tuple[str, str]  # (counted category, detail for this one module)
+# (counted category, detail for this one module, the category when it counts one module: "1 lacks ...")
+Words = tuple[str, str, str]
 
 
 # -- rules about one module alone -------------------------------------------------------------
@@ -69,34 +70,42 @@ class Filter:
     select: Callable[[Fixed], Test | None]  # the test for what the request fixes; None when it cannot bind
 
 
+def _words(category: str, detail: str, one: str | None = None) -> Words:
+    return category, detail, category if one is None else one
+
+
 @cache
 def _left(partner: str) -> Words:
-    return "left the network (--without)", f"partner {partner} left the network (--without)"
+    return _words("left the network (--without)", f"partner {partner} left the network (--without)")
 
 
 @cache
 def _excluded(partner: str) -> Words:
-    return "excluded by the request", f"partner {partner} is excluded by the request"
+    return _words("excluded by the request", f"partner {partner} is excluded by the request")
 
 
 @cache
 def _pinned(partner: str) -> Words:
-    return f"not of partner {partner}, to whom the step is pinned", f"the step is pinned to partner {partner}"
+    return _words(f"not of partner {partner}, to whom the step is pinned", f"the step is pinned to partner {partner}")
 
 
 @cache
 def _region(region: str) -> Words:
-    return f"do not serve region {region}", f"does not serve region {region}"
+    return _words(f"do not serve region {region}", f"does not serve region {region}", f"does not serve region {region}")
 
 
 @cache
 def _certification(certification: str) -> Words:
-    return f"lack certification {certification}", f"lacks certification {certification}"
+    return _words(
+        f"lack certification {certification}",
+        f"lacks certification {certification}",
+        f"lacks certification {certification}",
+    )
 
 
 @cache
 def _reputation(partner: str, reputation: Decimal, minimum: Decimal) -> Words:
-    return (
+    return _words(
         f"below reputation {number(minimum)}",
         f"partner {partner} has reputation {number(reputation)}, below {number(minimum)}",
     )
@@ -105,7 +114,7 @@ def _reputation(partner: str, reputation: Decimal, minimum: Decimal) -> Words:
 def _capability(fixed: Fixed) -> Test:
     """Only modules of the step's capability are offered: filtering starts from them, the check repeats it."""
     capability = fixed.capability
-    words = ("offer another capability", f"does not offer {capability}")
+    words = _words("offer another capability", f"does not offer {capability}", "offers another capability")
     return lambda offer: None if offer.module.capability == capability else words
 
 

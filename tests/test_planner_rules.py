@@ -906,8 +906,8 @@ def test_only_the_steps_without_candidates_are_listed(tmp_path: Path) -> None:
     ]
     reasons = infeasible(tmp_path, modules, request("r", step("a"), step("b"), step("c"), region="NL"))
     assert reasons == [
-        "step b (b): 0 of 1 modules fit: 1 do not serve region NL",
-        "step c (c): 0 of 1 modules fit: 1 do not serve region NL",
+        "step b (b): 0 of 1 modules fit: 1 does not serve region NL",
+        "step c (c): 0 of 1 modules fit: 1 does not serve region NL",
     ]
 
 
