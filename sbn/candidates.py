@@ -69,10 +69,17 @@ class Rejection:
     reason for this one module, worded only when read (explanations, --explain), as most never are.
     """
 
-    __slots__ = ("_detail", "offer", "one", "rank", "reason", "rule")
+    __slots__ = ("_detail", "numbers", "offer", "one", "rank", "reason", "rule")
 
     def __init__(
-        self, offer: Offer, reason: str, detail: str | Callable[[], str], rule: str, rank: int, one: str | None = None
+        self,
+        offer: Offer,
+        reason: str,
+        detail: str | Callable[[], str],
+        rule: str,
+        rank: int,
+        one: str | None = None,
+        numbers: tuple[tuple[str, Decimal], ...] = (),
     ) -> None:
         self.offer = offer
         self.reason = reason
@@ -80,6 +87,7 @@ class Rejection:
         self.rule = rule
         self.rank = rank
         self.one = reason if one is None else one  # the reason when it counts one module: "1 lacks ..."
+        self.numbers = numbers  # those the reason quotes
 
     @property
     def module(self) -> str:
@@ -128,10 +136,10 @@ class StepCandidates:
         counted = self.counts()
         if not counted:
             return head
-        return head + ": " + ", ".join(f"{count} {reason}" for reason, _, count in counted)
+        return head + ": " + ", ".join(f"{count} {reason}" for reason, _, count, _ in counted)
 
-    def counts(self) -> list[tuple[str, str, int]]:
-        """The rejections counted per reason, most first (ties by the rule's rank): (words, rule, count).
+    def counts(self) -> list[tuple[str, str, int, tuple[tuple[str, Decimal], ...]]]:
+        """The rejections counted per reason, most first (ties by the rule's rank): (words, rule, count, numbers).
 
         The words agree with the count: "1 lacks certification iso9001", "3 lack certification iso9001".
         """
@@ -140,7 +148,10 @@ class StepCandidates:
         for rejection in self.rejected:
             first.setdefault(rejection.reason, rejection)
         parts = sorted(counts.items(), key=lambda item: (-item[1], first[item[0]].rank, item[0]))
-        return [(first[reason].one if count == 1 else reason, first[reason].rule, count) for reason, count in parts]
+        return [
+            (first[reason].one if count == 1 else reason, first[reason].rule, count, first[reason].numbers)
+            for reason, count in parts
+        ]
 
 
 def served_regions(module: Module, partner: Partner) -> tuple[str, ...]:
@@ -254,8 +265,9 @@ class Catalog:
             for rule, test in tests:
                 words = test(offer)
                 if words is not None:
-                    category, detail, one = words
-                    rejected.append((position, Rejection(offer, category, detail, rule.name, rule.rank, one)))
+                    category, detail, one, numbers = words
+                    rejection = Rejection(offer, category, detail, rule.name, rule.rank, one, numbers)
+                    rejected.append((position, rejection))
                     break
             else:
                 passing.append((position, offer))

@@ -104,7 +104,17 @@ def prepare(catalog: Catalog, request: Request, usage: Usage, options: Options) 
 
 
 def _no_candidates(entry: StepCandidates) -> Reason:
-    numbers = {"step": entry.step.id, "capability": entry.step.capability, "offered": entry.offered, "fit": 0}
+    rejected = [
+        {"reason": reason, "rule": rule, "count": count, **dict(numbers)}
+        for reason, rule, count, numbers in entry.counts()
+    ]
+    numbers = {
+        "step": entry.step.id,
+        "capability": entry.step.capability,
+        "offered": entry.offered,
+        "fit": 0,
+        "rejected": rejected,
+    }
     return Reason("candidates", entry.summary(), numbers)
 
 
@@ -149,7 +159,7 @@ def complete(
 def stopped(stopped_by: str, options: Options) -> Reason:
     """Why a plan is feasible but not proven optimal: the limit that stopped the search."""
     text = f"stopped by {_limit(stopped_by, options)}: best plan found, not proven optimal"
-    return Reason(_limit_rule(stopped_by), text)
+    return Reason(_limit_rule(stopped_by), text, _limit_numbers(stopped_by, options))
 
 
 def _unknown(outcome: Outcome, stopped_by: str, options: Options) -> Outcome:
@@ -165,10 +175,16 @@ def not_found(stopped_by: str, options: Options) -> Reason:
             "the engine cannot take amounts this large (in cents or capacity units, beyond 1e15); "
             "see docs/planning.md#exact-amounts"
         )
-        return Reason("engine", text)
+        return Reason("engine", text, {"largest": 10**15})
     flag = "--node-limit" if stopped_by == "nodes" else "--time-limit"
     text = f"no plan found within {_limit(stopped_by, options)}; try a larger {flag}"
-    return Reason(_limit_rule(stopped_by), text)
+    return Reason(_limit_rule(stopped_by), text, _limit_numbers(stopped_by, options))
+
+
+def _limit_numbers(stopped_by: str, options: Options) -> dict[str, object]:
+    if stopped_by == "nodes":
+        return {"limit": options.node_limit}
+    return {"limit": options.time_limit}
 
 
 def _limit(stopped_by: str, options: Options) -> str:
@@ -187,4 +203,4 @@ def imprecise(problem: str) -> Reason:
         f"the engine cannot settle amounts this large to the last unit: its best plan breaks a rule "
         f"({problem}); see docs/planning.md#exact-amounts"
     )
-    return Reason("engine", text)
+    return Reason("engine", text, {"problem": problem})

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+class Cents(int):
+    """An amount of money among a reason's numbers, in whole cents (written in the currency, like every amount)."""
+
+
 @dataclass(frozen=True)
 class Reason:
     """One reason: ``text`` is the sentence of ``reasons``; ``rule`` names the SPEC rule; ``numbers`` what it quotes."""

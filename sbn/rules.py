@@ -32,15 +32,16 @@ from sbn.ledger import Usage
 from sbn.milp import Objective
 from sbn.model import Module, Partner, Request
 from sbn.numbers import ZERO, budget_cents, cents, money, number
-from sbn.reasons import Reason
+from sbn.reasons import Cents, Reason
 
 if TYPE_CHECKING:
     from sbn.candidates import Candidate, Offer, StepCandidates
     from sbn.formulation import PlanModel
     from sbn.loader import Network
 
-# (counted category, detail for this one module, the category when it counts one module: "1 lacks ...")
-Words = tuple[str, str, str]
+# (counted category, detail for this one module, the category when it counts one module: "1 lacks ...",
+# the numbers the category quotes: (("minimum", 0.8),))
+Words = tuple[str, str, str, tuple[tuple[str, Decimal], ...]]
 
 
 # -- rules about one module alone -------------------------------------------------------------
@@ -70,8 +71,8 @@ class Filter:
     select: Callable[[Fixed], Test | None]  # the test for what the request fixes; None when it cannot bind
 
 
-def _words(category: str, detail: str, one: str | None = None) -> Words:
-    return category, detail, category if one is None else one
+def _words(category: str, detail: str, one: str | None = None, **numbers: Decimal) -> Words:
+    return category, detail, category if one is None else one, tuple(numbers.items())
 
 
 @cache
@@ -108,6 +109,7 @@ def _reputation(partner: str, reputation: Decimal, minimum: Decimal) -> Words:
     return _words(
         f"below reputation {number(minimum)}",
         f"partner {partner} has reputation {number(reputation)}, below {number(minimum)}",
+        minimum=minimum,
     )
 
 
@@ -356,6 +358,9 @@ class Limit(AmountFilter, ModelRule):
             needs = f"{self.name}: the plan meeting {qualifier} needs {number(total)} of {self.kind} {key}'s capacity"
             text = f"{needs}; {number(left)} is left{taken}" if taken else f"{needs} of {number(capacity)}"
             numbers = {self.kind: key, "needed": total, "left": left, "capacity": capacity}
+            takers = {request: amount for request, amount in usage.takers.get((self.name, key), {}).items() if amount}
+            if takers:
+                numbers["taken_by"] = takers
             return Reason(self.name, text, numbers)
         return Reason(self.name, f"{self.name}: capacity is too small for {qualifier}")
 
@@ -487,7 +492,15 @@ class PlugCompatibility(ModelRule):
                         f"[{', '.join(module.inputs)}], after {upstream.id} for step {before}, which outputs "
                         f"[{', '.join(upstream.outputs)}]"
                     )
-                    return Reason(self.name, text, {"step": step.id, "module": module.id, "after": before})
+                    numbers = {
+                        "step": step.id,
+                        "module": module.id,
+                        "inputs": list(module.inputs),
+                        "after": before,
+                        "upstream_module": upstream.id,
+                        "outputs": list(upstream.outputs),
+                    }
+                    return Reason(self.name, text, numbers)
         return Reason(self.name, f"plug_compatibility: no pluggable combination meets {qualifier}")
 
     @staticmethod
@@ -506,13 +519,30 @@ class PlugCompatibility(ModelRule):
                 outputs = sorted({o for c in upstream for o in c.module.outputs})
                 inputs = sorted({i for c in entry.candidates for i in c.module.inputs})
                 if not set(outputs) & set(inputs):
+                    producers = sorted({c.module.id for c in upstream})
+                    takers = sorted({c.module.id for c in entry.candidates})
                     text = (
                         f"no module for step {entry.step.id} accepts what step {before} outputs: "
-                        f"[{', '.join(outputs)}] vs [{', '.join(inputs)}]"
+                        f"step {before}'s modules ({_some(producers)}) output [{', '.join(outputs)}]; "
+                        f"step {entry.step.id}'s modules ({_some(takers)}) accept [{', '.join(inputs)}]"
                     )
-                    numbers = {"step": entry.step.id, "after": before, "outputs": outputs, "inputs": inputs}
+                    numbers = {
+                        "step": entry.step.id,
+                        "after": before,
+                        "outputs": outputs,
+                        "inputs": inputs,
+                        "upstream_modules": producers,
+                        "modules": takers,
+                    }
                     reasons.append(Reason("plug_compatibility", text, numbers))
         return reasons
+
+
+def _some(names: Sequence[str], shown: int = 3) -> str:
+    """A few names, and how many more: 'a, b, c and 4 more'."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more"
 
 
 class Schedule(ModelRule):
@@ -661,7 +691,7 @@ class Budget(Total):
             f"budget: the cheapest plan meeting {qualifier} costs {money(cost, currency)}; "
             f"budget is {money(limit, currency)}"
         )
-        return Reason(self.name, text, {"needed": Decimal(cost).scaleb(-2), "limit": Decimal(limit).scaleb(-2)})
+        return Reason(self.name, text, {"needed": Cents(cost), "limit": Cents(limit)})
 
 
 class TakesPart(ModelRule):

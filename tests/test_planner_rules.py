@@ -337,7 +337,11 @@ def test_handoffs_one_per_after_edge_in_after_order(tmp_path: Path) -> None:
 def test_plug_with_no_match_at_all_names_both_sides(tmp_path: Path) -> None:
     modules = [module("maker", "p1", "build", outputs=["unit"]), module("shipper", "p2", "ship", inputs=["pallet"])]
     reasons = infeasible(tmp_path, modules, request("r", step("build"), step("ship", after=["build"])))
-    assert reasons == ["no module for step ship accepts what step build outputs: [unit] vs [pallet]"]
+    # Which list is which, and whose: the upstream step's outputs, the later step's inputs.
+    assert reasons == [
+        "no module for step ship accepts what step build outputs: step build's modules (maker) output [unit]; "
+        "step ship's modules (shipper) accept [pallet]"
+    ]
 
 
 def test_plug_in_conflict_with_the_budget_names_both(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sbn.loader import Network
 from sbn.numbers import budget_cents
+from sbn.reasons import Cents, Reason
 from sbn.render.common import calendar, day
 from sbn.result import Assignment, ObjectiveValue, Plan, Run
 
@@ -94,6 +95,7 @@ def _plan(plan: Plan, explain: bool) -> dict[str, Any]:
     if plan.backups and plan.planned:
         data["single_points_of_failure"] = list(plan.single_points_of_failure)
     data["reasons"] = [reason.text for reason in plan.reasons]
+    data["reason_details"] = [_reason(reason) for reason in plan.reasons]
     if explain:
         data["steps"] = [
             {
@@ -106,6 +108,28 @@ def _plan(plan: Plan, explain: bool) -> dict[str, Any]:
             for entry in plan.steps
         ]
     return data
+
+
+def _reason(reason: Reason) -> dict[str, Any]:
+    """SPEC §8: the rule, the sentence, and each number it quotes as a field of its own."""
+    data: dict[str, Any] = {"rule": reason.rule, "text": reason.text}
+    for key, value in reason.numbers.items():
+        data[key] = _detail(value)
+    return data
+
+
+def _detail(value: Any) -> Any:
+    if isinstance(value, Cents):
+        return amount(value)
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return quantity(value) if value.is_finite() else None
+    if isinstance(value, dict):
+        return {key: _detail(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_detail(item) for item in value]
+    return value
 
 
 def _assignment(plan: Plan, assignment: Assignment) -> dict[str, Any]:
