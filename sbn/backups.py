@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sbn.candidates import Candidate, Catalog, find_candidates
+from sbn.candidates import Candidate, Catalog, StepCandidates, find_candidates
 from sbn.evaluation import Evaluation, evaluate
 from sbn.ledger import Usage
 from sbn.model import Request
@@ -19,6 +20,13 @@ class Backup:
     partner: str
     cost_delta: int  # cents
     finish_delta: int
+
+
+@dataclass(frozen=True)
+class NoBackup:
+    """Why no module of another partner can take a step over."""
+
+    reason: str
 
 
 def release(usage: Usage, picks: Sequence[Candidate]) -> Usage:
@@ -39,9 +47,9 @@ def find_backups(
     usage: Usage,
     without: frozenset[str],
     criteria: Sequence[str] | None = None,
-) -> list[Backup | None]:
+) -> list[Backup | NoBackup]:
     """Per step: every other assignment kept, the schedule recomputed, every rule still met, the best
-    module of another partner by the criteria (then module id); None when there is none.
+    module of another partner by the criteria (then module id); when there is none, why.
 
     ``usage`` includes what ``picks`` took; ``criteria`` are a joint run's, None: the request's own.
     """
@@ -50,9 +58,10 @@ def find_backups(
     others = release(usage, picks)
     entries = find_candidates(catalog, request, others, without)
     current = evaluate(network, request, picks, others, without)
-    backups: list[Backup | None] = []
+    backups: list[Backup | NoBackup] = []
     for i, pick in enumerate(picks):
         best: tuple[tuple[Any, ...], Candidate, Evaluation] | None = None
+        broken: Counter[str] = Counter()
         for alternative in entries[i].candidates:
             if alternative.partner.id == pick.partner.id:
                 continue
@@ -60,12 +69,13 @@ def find_backups(
             trial_picks[i] = alternative
             trial = evaluate(network, request, trial_picks, others, without)
             if trial.problems:
+                broken[" and ".join(sorted({problem.split(":", 1)[0] for problem in trial.problems}))] += 1
                 continue
             key = (*rank(chosen, trial), alternative.module.id)
             if best is None or key < best[0]:
                 best = (key, alternative, trial)
         if best is None:
-            backups.append(None)
+            backups.append(NoBackup(_why_none(entries[i], pick, broken)))
         else:
             _, alternative, trial = best
             backups.append(
@@ -77,6 +87,17 @@ def find_backups(
                 )
             )
     return backups
+
+
+def _why_none(entry: StepCandidates, pick: Candidate, broken: Counter[str]) -> str:
+    """Why no module of another partner can take the step: the rules each would break, or why it is no candidate."""
+    parts = [f"{count} would break {rules}" for rules, count in sorted(broken.items(), key=lambda i: (-i[1], i[0]))]
+    others = StepCandidates(entry.step, entry.quantity, entry.offered)
+    others.rejected = [r for r in entry.rejected if r.partner != pick.partner.id]
+    parts += [f"{count} {words}" for words, _, count, _ in others.counts()]
+    if not parts:
+        return f"no other partner offers {entry.step.capability}"
+    return "no module of another partner fits: " + ", ".join(parts)
 
 
 def rank(criteria: Sequence[str], evaluation: Evaluation) -> tuple[Any, ...]:

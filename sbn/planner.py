@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sbn.backups import Backup, find_backups
+from sbn.backups import Backup, NoBackup, find_backups
 from sbn.candidates import Catalog
 from sbn.joint import plan_jointly
 from sbn.ledger import Usage
@@ -79,7 +79,7 @@ def finish_plan(catalog: Catalog, outcome: Outcome, usage: Usage, options: Optio
     """The plan of an outcome, with its backups (``usage`` includes what the outcome took when ``taken``)."""
     request = outcome.request
     planned = outcome.evaluation is not None
-    backups: list[Backup | None] | None = None
+    backups: list[Backup | NoBackup] | None = None
     if options.backups:
         backups = []
         if planned:

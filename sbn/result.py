@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sbn.backups import Backup
+from sbn.backups import Backup, NoBackup
 from sbn.candidates import Candidate, Rejection, StepCandidates
 from sbn.evaluation import Evaluation, Handoff
 from sbn.model import Request
@@ -30,6 +30,7 @@ class Assignment:
     changed: bool | None = None  # with --from: whether the module differs from the previous plan's
     previous: str | None = None  # with --from: the previous plan's module, if the step was in it
     backup: Backup | None = None  # with --backups
+    backup_reason: str | None = None  # with --backups, when there is no backup: why
 
 
 @dataclass(frozen=True)
@@ -93,10 +94,10 @@ def make_plan(
     picks: Sequence[Candidate] = (),
     evaluation: Evaluation | None = None,
     previous: dict[str, str] | None = None,
-    backups: Sequence[Backup | None] | None = None,
+    backups: Sequence[Backup | NoBackup] | None = None,
 ) -> Plan:
     """The plan of a request, whole: its assignments (when picked), what changed since ``previous`` (with
-    --from) and the backups (with --backups; one per step, None where no other partner can take over)."""
+    --from) and the backups (with --backups; one per step, or why no other partner can take over)."""
     assignments = []
     if evaluation is not None:
         for i, (step, pick) in enumerate(zip(request.steps, picks, strict=True)):
@@ -114,7 +115,8 @@ def make_plan(
                     handoffs=tuple(evaluation.handoffs[i]),
                     changed=None if previous is None else before != pick.module.id,
                     previous=before,
-                    backup=backups[i] if backups is not None else None,
+                    backup=_backup(backups, i),
+                    backup_reason=_no_backup(backups, i),
                 )
             )
     changes = sum(1 for a in assignments if a.changed) if previous is not None and evaluation is not None else None
@@ -130,3 +132,13 @@ def make_plan(
         backups=backups is not None,
         single_points_of_failure=failing,
     )
+
+
+def _backup(backups: Sequence[Backup | NoBackup] | None, i: int) -> Backup | None:
+    found = backups[i] if backups is not None else None
+    return found if isinstance(found, Backup) else None
+
+
+def _no_backup(backups: Sequence[Backup | NoBackup] | None, i: int) -> str | None:
+    found = backups[i] if backups is not None else None
+    return found.reason if isinstance(found, NoBackup) else None

@@ -408,7 +408,25 @@ def test_no_backup_among_the_same_partners_modules_is_a_single_point_of_failure(
     assert data is not None
     entry = only_plan(data)
     assert assignment(entry, "build")["backup"] is None
+    assert assignment(entry, "build")["backup_reason"] == "no other partner offers build"
     assert entry["single_points_of_failure"] == ["build"]
+
+
+def test_no_backup_says_why_each_module_of_another_partner_cannot_take_over(tmp_path: Path) -> None:
+    # a3 would join p3 with p2, whom p3 avoids; a4 does not serve the region.
+    partners = [partner("p1"), partner("p2"), partner("p3", interests={"avoid": ["p2"]}), partner("p4")]
+    modules = [
+        module("a1", "p1", "a", regions=["NL"]),
+        module("a3", "p3", "a", regions=["NL"]),
+        module("a4", "p4", "a", regions=["DE"]),
+        module("b2", "p2", "b", regions=["NL"]),
+    ]
+    entry = backup_case(tmp_path, modules, request("r", step("a"), step("b"), region="NL"), partners)
+    assert assignment(entry, "a")["backup"] is None
+    assert assignment(entry, "a")["backup_reason"] == (
+        "no module of another partner fits: 1 would break avoid, 1 does not serve region NL"
+    )
+    assert assignment(entry, "b")["backup_reason"] == "no other partner offers b"
 
 
 def backup_case(

@@ -163,6 +163,8 @@ def _assignment(plan: Plan, assignment: Assignment) -> dict[str, Any]:
                 "finish_delta": backup.finish_delta,
             }
         )
+        if backup is None:
+            data["backup_reason"] = assignment.backup_reason
     return data
 
 

@@ -496,7 +496,8 @@ def _backups(document: Mapping[str, Any], plan: Mapping[str, Any]) -> str:
         step = f'{_e(a.get("step"))}<span class="sub">{_e(a.get("module"))}</span>'
         if backup is None:
             dash = '<span class="none">-</span>'
-            rows.append([step, '<span class="spof">none: single point of failure</span>', dash, dash])
+            why = f'<span class="sub">{_e(a["backup_reason"])}</span>' if a.get("backup_reason") else ""
+            rows.append([step, f'<span class="spof">none: single point of failure</span>{why}', dash, dash])
             continue
         delta = int(backup.get("finish_delta") or 0)
         rows.append(

@@ -60,7 +60,7 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
             if plan.backups:
                 b = a.backup
                 row.append(
-                    "**none: single point of failure**"
+                    f"**none: single point of failure** ({a.backup_reason})"
                     if b is None
                     else f"{b.module} ({b.partner}) {backup_delta(b, currency, unit)}"
                 )

@@ -79,6 +79,8 @@ def _plan(console: Console, network: Network, plan: Plan, explain: bool) -> Grou
                 b = a.backup
                 if b is None:
                     line.append("NONE", style="bold red")
+                    if a.backup_reason:
+                        line.append(f" ({a.backup_reason})")
                 else:
                     line.append(f"{b.module} ({b.partner}), {backup_delta(b, currency, unit)}")
                 parts.append(Hanging(f"  {a.step}: ", line, indent=4))
