@@ -79,6 +79,8 @@ def plan_jointly(
     settled = _settle_full_classes(models, incumbent, stages, labels)
     folded, held = fold_stages(stages, models)
     start = _starting_solution(models, incumbent)
+    if options.progress is not None:
+        options.progress(len(requests), len(requests), "the joint search")
     solved = _solve(catalog, models, [objective for objective, _ in folded], held, usage, options, start)
     solved.proven |= settled
     if solved.bounded is not None:
@@ -111,9 +113,11 @@ def _default_order(
 
     The joint search starts from them, so whenever it stops its plans are never worse than these.
     """
-    alone = replace(options, joint=False, backups=False, ahead=False)
+    alone = replace(options, joint=False, backups=False, ahead=False, progress=None)
     picks: dict[str, list[Candidate]] = {}
-    for i in planning_order(requests):
+    for position, i in enumerate(planning_order(requests)):
+        if options.progress is not None:
+            options.progress(position, len(requests), f"{requests[i].id} (default order, the joint search's start)")
         outcome = complete(catalog, prepare(catalog, requests[i], usage, alone), usage, alone)
         if outcome.evaluation is not None:
             picks[requests[i].id] = outcome.picks
