@@ -19,7 +19,7 @@ from sbn.objectives import Stage, fold_stages, joint_objectives
 from sbn.pipeline import Options, Outcome, complete, imprecise, not_found, prepare, stopped, take
 from sbn.reasons import Reason
 from sbn.result import ObjectiveValue
-from sbn.rules import LIMITS, PlugCompatibility
+from sbn.rules import PlugCompatibility
 from sbn.solver import SolveStatus, solve
 
 
@@ -250,20 +250,12 @@ def _holders(catalog: Catalog, request: Request, base: Usage, outcomes: list[Out
     needed: set[Key] = set()
     for entry in find_candidates(catalog, request, base, options.without, bound=False):
         for candidate in entry.candidates:
-            for limit in LIMITS:
-                demand = limit.demand(candidate.module, candidate.partner, candidate.quantity)
-                if demand is not None:
-                    needed.add((limit.name, demand[0]))
+            needed.update(candidate.offer.limits)
     holders = []
     for other in outcomes:
         if other.evaluation is None or other.request.id == request.id:
             continue
-        taken = {
-            (limit.name, demand[0])
-            for pick in other.picks
-            for limit in LIMITS
-            if (demand := limit.demand(pick.module, pick.partner, pick.quantity)) is not None
-        }
+        taken = {pair for pick in other.picks for pair in pick.offer.limits}
         if taken & needed:
             holders.append(other.request.id)
     return holders
