@@ -104,6 +104,11 @@ class Rejection:
             self._detail = self._detail()
         return self._detail
 
+    def settle(self, words: bool) -> None:
+        """Word the detail now (``words``), or drop it when it will never be read: either way the rejection can
+        then be sent to another process."""
+        self._detail = self.detail if words else ""
+
     def __repr__(self) -> str:
         return f"Rejection({self.module!r}, {self.partner!r}, {self.reason!r}, {self.detail!r})"
 

@@ -205,6 +205,29 @@ def plan(
             show_default=False,
         ),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            metavar="N",
+            help=(
+                "Plan groups of requests that share no capacity on N processes (default: the number of cores, "
+                "for runs of 32 requests or more); the output is the same for any N."
+            ),
+            show_default=False,
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Plan the groups on this Dask cluster (tcp://host:8786); needs pip install 'sbn[cluster]'.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Resolve requests into optimal, explained plans."""
     from sbn.commands.plan import run_plan
@@ -224,6 +247,8 @@ def plan(
         backups=backups,
         joint=joint,
         optimize=optimize,
+        jobs=jobs,
+        scheduler=scheduler,
     )
 
 
@@ -366,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     try:  # newer typer carries its own copy of click
         from typer._click.exceptions import ClickException
     except ImportError:  # pragma: no cover - older typer depends on click
-        from click.exceptions import ClickException  # type: ignore[no-redef]
+        from click.exceptions import ClickException  # type: ignore[no-redef, assignment]
 
     args = list(sys.argv[1:] if argv is None else argv)
     if "--debug" in args:  # accepted anywhere on the line, not only before the command

@@ -18,15 +18,30 @@ from sbn.loader import Network, without_cycle_collection
 from sbn.lookahead import depends_on, planning_order
 from sbn.model import Request
 from sbn.numbers import exact
+from sbn.parallel import Workers, plan_in_groups
 from sbn.pipeline import Options, Outcome, Prepared, complete, prepare, take
 from sbn.result import Plan, Run, make_plan
 
 __all__ = ["Options", "plan_request", "plan_requests", "plan_run"]
 
 
-def plan_run(network: Network, requests: Sequence[Request], options: Options) -> Run:
-    """Plan the requests of a run; the plans come back in the order the requests were given."""
+def plan_run(
+    network: Network,
+    requests: Sequence[Request],
+    options: Options,
+    workers: Workers | None = None,
+    details: bool = True,
+) -> Run:
+    """Plan the requests of a run; the plans come back in the order the requests were given.
+
+    With ``workers``, groups of requests that share no capacity are planned side by side on them
+    (sbn.parallel), with the same result; ``details``: keep the words of every rejection (--explain).
+    """
     with exact(), without_cycle_collection():
+        if workers is not None:
+            return plan_in_groups(
+                network, requests, options, workers.executor, workers.network_ref, details, workers.count
+            )
         catalog = Catalog(network)
         usage = Usage()
         if options.joint:

@@ -408,6 +408,8 @@ def limit_keys(module: Module, partner: Partner) -> tuple[tuple[str, str], ...]:
         if demand is not None:
             keys.append((limit.name, demand[0]))
     return tuple(keys)
+
+
 AMOUNT_FILTERS: tuple[AmountFilter, ...] = (MinOrderValue(), *LIMITS)
 
 

@@ -21,7 +21,9 @@ def details(tmp_path: Path, doc: Doc, **options: Any) -> tuple[list[str], list[d
 
 
 def test_a_budget_conflict_names_the_rule_and_both_amounts(tmp_path: Path) -> None:
-    doc = Doc(partners=P, modules=[module("m", "p1", "a", cost=22030)], requests=[request("r", step("a"), budget=15000)])
+    doc = Doc(
+        partners=P, modules=[module("m", "p1", "a", cost=22030)], requests=[request("r", step("a"), budget=15000)]
+    )
     reasons, found = details(tmp_path, doc)
     assert found == [{"rule": "budget", "text": reasons[0], "needed": 22030.0, "limit": 15000.0}]
     assert reasons[0] == (

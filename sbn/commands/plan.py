@@ -9,10 +9,15 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sbn.errors import ExitCode, UsageError
 from sbn.loader import Network, load_for_plan
+from sbn.model import Request
 from sbn.result import Run
+
+if TYPE_CHECKING:
+    from sbn.planner import Options
 
 
 def run_plan(
@@ -30,6 +35,8 @@ def run_plan(
     backups: bool,
     joint: bool = False,
     optimize: str | None = None,
+    jobs: int | None = None,
+    scheduler: str | None = None,
 ) -> int:
     criteria = _criteria(optimize, joint)
     if output is not None:
@@ -49,7 +56,7 @@ def run_plan(
         requests = [request for request in requests if request.id in chosen]
     if not requests:
         raise UsageError("no requests to plan in the files given")
-    from sbn.planner import Options, plan_run
+    from sbn.planner import Options
     from sbn.solver import SolveStatus
 
     options = Options(
@@ -66,7 +73,7 @@ def run_plan(
     line = progress_line()
     options.progress = line
     try:
-        run = plan_run(network, requests, options)
+        run = _plan(network, requests, options, jobs, scheduler, explain)
     finally:
         if line is not None:
             line.close()
@@ -77,6 +84,31 @@ def run_plan(
         else:
             write_atomically(output, text)
     return ExitCode.OK if all(plan.status == SolveStatus.OPTIMAL for plan in run.plans) else ExitCode.NOT_PLANNED
+
+
+def _plan(
+    network: Network, requests: list[Request], options: Options, jobs: int | None, scheduler: str | None, details: bool
+) -> Run:
+    """Plan in this process, or groups of independent requests side by side (sbn.parallel): on a Dask cluster
+    with --scheduler, else on local processes when there are several groups and workers to use.
+
+    Without --jobs, a run of fewer than PARALLEL_FROM requests stays in this process: starting workers
+    would cost more than it saves.
+    """
+    from sbn.parallel import PARALLEL_FROM, cluster_workers, cores, independent_groups, local_workers
+    from sbn.planner import plan_run
+
+    if scheduler is not None:
+        with cluster_workers(network, scheduler) as workers:
+            return plan_run(network, requests, options, workers, details)
+    count = jobs if jobs is not None else (cores() if len(requests) >= PARALLEL_FROM else 1)
+    if count > 1:
+        groups = independent_groups(network, requests, options.without)
+        if len(groups) > 1:
+            with local_workers(network, min(count, len(groups))) as workers:
+                workers.groups = groups
+                return plan_run(network, requests, options, workers, details)
+    return plan_run(network, requests, options)
 
 
 def _criteria(optimize: str | None, joint: bool) -> tuple[str, ...]:

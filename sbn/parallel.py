@@ -1,0 +1,227 @@
+"""Plan groups of requests that share no finite capacity side by side: on local processes, or on a Dask
+cluster (SPEC §8, --jobs and --scheduler).
+
+Two requests can only affect each other through a capacity both could use: a module, a partner or a
+resource with a limit. Requests are grouped so that no two groups could use one (``independent_groups``);
+each group is planned as sbn plans any run (by priority, then file order, or jointly), by whichever
+executor runs it, and the plans are put back in file order. The output is therefore byte for byte that
+of planning the whole run in one process, whatever the number of workers and wherever they run.
+
+What travels: the network once per worker (a process pool forks with it, or receives it once as its
+initializer's argument; a Dask cluster receives it once per worker by ``scatter(broadcast=True)``), then
+per group its requests and the options, and back the group's plans.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from sbn.candidates import Catalog, fixed_for
+from sbn.errors import UsageError
+from sbn.loader import Network
+from sbn.model import Request
+from sbn.pipeline import Options
+from sbn.result import ObjectiveValue, Plan, Run
+
+# Below this many requests a run is planned in one process unless --jobs is given: starting workers
+# costs more than they save (measured in docs/performance.md).
+PARALLEL_FROM = 32
+# How long to wait for a Dask scheduler to answer before saying it cannot be reached.
+CONNECT_SECONDS = 5
+
+
+def independent_groups(network: Network, requests: Sequence[Request], without: frozenset[str]) -> list[list[int]]:
+    """Positions of the requests, grouped so that no two groups could use one limited capacity.
+
+    A request could use every limit that a module passing its step's filters (capability, region,
+    certifications, exclusions...) takes from. Groups come in the order of their first request; each
+    lists its requests in file order.
+    """
+    catalog = Catalog(network)
+    parent = list(range(len(requests)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[tuple[str, str], int] = {}
+    for i, request in enumerate(requests):
+        for step in request.steps:
+            for _, offer in catalog.filtered(fixed_for(request, step, without)).passing:
+                for pair in offer.limits:
+                    first = owner.setdefault(pair, i)
+                    a, b = root(first), root(i)
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(requests)):
+        groups.setdefault(root(i), []).append(i)
+    return sorted(groups.values(), key=lambda group: group[0])
+
+
+def plan_in_groups(
+    network: Network,
+    requests: Sequence[Request],
+    options: Options,
+    executor: Executor,
+    network_ref: Any,
+    details: bool,
+    workers: int,
+    groups: list[list[int]] | None = None,
+) -> Run:
+    """Plan the run's independent groups on ``executor``; ``network_ref`` is what a task is given to find the
+    network on its worker (None: the worker's own copy). ``details``: keep every rejection's words (--explain).
+    ``groups``: those of independent_groups, when already known."""
+    if groups is None:
+        groups = independent_groups(network, requests, options.without)
+    progress = options.progress
+    carried = replace(options, progress=None)
+    batches = _batches(groups, workers)
+    futures: list[Future[tuple[list[Plan], tuple[ObjectiveValue, ...]]]] = [
+        executor.submit(plan_group, network_ref, [requests[i] for i in batch], carried, details) for batch in batches
+    ]
+    plans: dict[int, Plan] = {}
+    objectives: list[tuple[ObjectiveValue, ...]] = []
+    done = 0
+    for batch, future in zip(batches, futures, strict=True):
+        group_plans, objective = future.result()
+        for i, plan in zip(batch, group_plans, strict=True):
+            plans[i] = plan
+        objectives.append(objective)
+        done += len(batch)
+        if progress is not None:
+            progress(done, len(requests), f"{len(groups)} independent groups on {workers} workers")
+    ordered = tuple(plans[i] for i in range(len(requests)))
+    if not options.joint:
+        return Run(ordered)
+    return Run(ordered, joint=True, objective=merge_objectives(objectives))
+
+
+def _batches(groups: list[list[int]], workers: int) -> list[list[int]]:
+    """Groups packed into a few tasks per worker, largest first (few tasks: each costs a round trip).
+
+    A batch is planned as one run: its groups share no capacity, so that changes no plan.
+    """
+    count = max(1, min(len(groups), workers * 4))
+    loads = [0] * count
+    batches: list[list[int]] = [[] for _ in range(count)]
+    for group in sorted(groups, key=lambda g: (-len(g), g[0])):
+        lightest = loads.index(min(loads))
+        batches[lightest].extend(group)
+        loads[lightest] += len(group)
+    return [sorted(batch) for batch in batches if batch]
+
+
+def merge_objectives(parts: Sequence[tuple[ObjectiveValue, ...]]) -> tuple[ObjectiveValue, ...]:
+    """The objective of a joint run from those of its independent groups: counts and criteria add up.
+
+    A bound adds up where every group has one or is proven (its value is then its bound).
+    """
+    merged: dict[tuple[str, int | None], list[ObjectiveValue]] = {}
+    for part in parts:
+        for value in part:
+            merged.setdefault((value.criterion, value.priority), []).append(value)
+    result: list[ObjectiveValue] = []
+    for (criterion, priority), values in merged.items():
+        total: Any = sum((value.value for value in values), Decimal(0) if isinstance(values[0].value, Decimal) else 0)
+        proven = all(value.proven for value in values)
+        bounds = [value.bound if not value.proven else Decimal(value.value) for value in values]
+        known = [b for b in bounds if b is not None]
+        bound = None if proven or len(known) < len(bounds) else sum(known, Decimal(0))
+        result.append(ObjectiveValue(criterion, total, proven, priority, bound))
+    planned = sorted((v for v in result if v.criterion == "planned"), key=lambda v: -(v.priority or 0))
+    return tuple(planned + [v for v in result if v.criterion != "planned"])
+
+
+# -- on the worker -------------------------------------------------------------------------------
+
+_network: Network | None = None
+
+
+def install(network: Network) -> None:
+    """A worker process's initializer: its copy of the network, sent once."""
+    global _network
+    _network = network
+
+
+def plan_group(
+    network_ref: Network | None, requests: list[Request], options: Options, details: bool
+) -> tuple[list[Plan], tuple[ObjectiveValue, ...]]:
+    """Plan one batch of groups as a run on a worker; rejections keep their words only when asked (--explain)."""
+    from sbn.planner import plan_run
+
+    network = network_ref if network_ref is not None else _network
+    assert network is not None, "the worker was not given the network"
+    run = plan_run(network, requests, options)
+    for plan in run.plans:
+        for entry in plan.steps:
+            for rejection in entry.rejected:
+                rejection.settle(details)
+    return list(run.plans), run.objective
+
+
+# -- executors -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Workers:
+    """Where groups are planned: an executor, how many workers it has, and how a task finds the network."""
+
+    executor: Executor
+    count: int
+    network_ref: Any = None
+    groups: list[list[int]] | None = None  # the run's independent groups, when already known
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def local_workers(network: Network, count: int) -> Iterator[Workers]:
+    """A pool of ``count`` processes, each holding the network: forked from this process where that is safe
+    (no other thread yet), else started fresh and sent the network once."""
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        install(network)
+        pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
+    else:
+        pool = ProcessPoolExecutor(
+            count, mp_context=multiprocessing.get_context("spawn"), initializer=install, initargs=(network,)
+        )
+    try:
+        yield Workers(pool, count)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def cluster_workers(network: Network, address: str) -> Iterator[Workers]:
+    """The workers of a Dask cluster (`pip install 'sbn[cluster]'`): dask's Client is an executor."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise UsageError("--scheduler needs Dask: pip install 'sbn[cluster]'") from None
+    try:
+        client = Client(address, set_as_default=False, timeout=CONNECT_SECONDS)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    try:
+        count = max(1, len(client.scheduler_info().get("workers", {})))
+        network_ref = client.scatter(network, broadcast=True)
+        yield Workers(client.get_executor(pure=False), count, network_ref)
+    finally:
+        client.close()
