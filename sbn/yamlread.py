@@ -35,6 +35,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 from sbn.errors import Diagnostic, InputError
+from sbn.sources import SourceError, read_file
+from sbn.text import quote
 
 try:
     from yaml.cyaml import CParser as _Parser
@@ -109,11 +111,16 @@ def display_name(path: Path) -> str:
 
 
 def read_source(path: Path, name: str) -> Source:
-    """Read a file as UTF-8 text; a bad byte is reported at its line."""
+    """Read a regular file as UTF-8 text (sbn.sources bounds what is read); a bad byte is reported at its line."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError([Diagnostic(name, 1, 1, f"cannot read file: {exc.strerror or exc}")]) from None
+        raw, _ = read_file(path)
+    except SourceError as exc:
+        raise InputError([Diagnostic(name, 1, 1, f"cannot read file: {exc}")]) from None
+    return decode(raw, name)
+
+
+def decode(raw: bytes, name: str) -> Source:
+    """Bytes as UTF-8 text, a byte-order mark read past; a bad byte is reported at its line and column."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -354,7 +361,7 @@ class _Builder:
             else:
                 value = self.build_mapping(node)  # type: ignore[arg-type]
         elif node.tag not in ALLOWED_TAGS:
-            self.error(node, f"tag {node.tag!r} is not allowed: sbn reads YAML safely, as plain data")
+            self.error(node, f"tag {quote(node.tag)} is not allowed: sbn reads YAML safely, as plain data")
             self.refused_tag = True
             value = None
         elif isinstance(node, ScalarNode):
@@ -389,7 +396,7 @@ class _Builder:
                     merged.update(source)
                 continue
             if key in lines:
-                self.error(key_node, f"duplicate key {key!r}: already defined at line {lines[key]}")
+                self.error(key_node, f"duplicate key {quote(key)}: already defined at line {lines[key]}")
                 continue
             lines[key] = key_node.start_mark.line + 1
             result[key] = self.build(value_node)

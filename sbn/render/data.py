@@ -11,17 +11,9 @@ from typing import Any
 
 from sbn.loader import Network
 from sbn.result import Plan
+from sbn.text import clean as clean  # the renderers import it from here
 
 SCHEMA = "sbn.plan/v1"
-
-# Control characters in user text (ESC above all) would reach the terminal raw and could recolour or
-# clear it: they are shown as escapes instead. Newlines and tabs stay.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def clean(text: str) -> str:
-    """User text made safe to print: control characters written as \\xNN."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 class Exact(float):
