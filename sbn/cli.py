@@ -7,6 +7,7 @@ each command imports what it needs when it runs.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -46,6 +47,19 @@ class ListFormat(StrEnum):
 
 
 _settings = {"debug": False}
+
+AllowOutside = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-outside",
+        metavar="PATH",
+        help=(
+            "Let includes and directories read files below PATH although it is outside the project "
+            "(the git work tree, else the folder, of the paths given). Repeatable."
+        ),
+        show_default=False,
+    ),
+]
 
 
 def _print_version(value: bool) -> None:
@@ -87,7 +101,10 @@ def plan(
     ] = None,
     output_format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.table,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the result to FILE, atomically.", metavar="FILE")
+        str | None,
+        typer.Option(
+            "--output", "-o", help="Write the result to FILE, atomically; never one of the inputs.", metavar="FILE"
+        ),
     ] = None,
     time_limit: Annotated[
         float,
@@ -130,6 +147,7 @@ def plan(
     backups: Annotated[
         bool, typer.Option("--backups", help="Name, per step, the best module of another partner that could take over.")
     ] = False,
+    allow_outside: AllowOutside = None,
 ) -> None:
     """Resolve requests into optimal, explained plans."""
     from sbn.commands.plan import run_plan
@@ -147,6 +165,7 @@ def plan(
         without=without or [],
         previous=previous,
         backups=backups,
+        allow_outside=allow_outside or [],
     )
 
 
@@ -159,6 +178,7 @@ def validate(
         CheckFormat,
         typer.Option("--format", "-f", help="auto is github when GITHUB_ACTIONS=true, else text."),
     ] = CheckFormat.auto,
+    allow_outside: AllowOutside = None,
 ) -> None:
     """Check syntax, schema and references; report every problem at once."""
     from sbn.commands.validate import run_validate
@@ -166,7 +186,7 @@ def validate(
     chosen = output_format.value
     if chosen == "auto":
         chosen = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    _guard(run_validate, paths, chosen)
+    _guard(run_validate, paths, chosen, allow_outside or [])
 
 
 @app.command()
@@ -190,11 +210,12 @@ def who(
         ),
     ] = None,
     output_format: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
+    allow_outside: AllowOutside = None,
 ) -> None:
     """Who can do CAPABILITY: the modules offering it, filtered."""
     from sbn.commands.who import run_who
 
-    _guard(run_who, capability, network or [], region, certification or [], output_format.value)
+    _guard(run_who, capability, network or [], region, certification or [], output_format.value, allow_outside or [])
 
 
 @app.command()
@@ -207,10 +228,20 @@ def schema() -> None:
 
 def _guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> NoReturn:
     """Run a command and turn every outcome into its exit code, in this one place."""
-    from sbn.errors import ExitCode, InputError, SbnError
+    from sbn.errors import ExitCode, InputError, SbnError, Terminated
+    from sbn.text import escape
 
     try:
         code = action(*args, **kwargs)
+    except Terminated:
+        # The temporary file is gone: end the way SIGTERM ends a process, so that whoever sent it sees that.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise typer.Exit(128 + signal.SIGTERM) from None  # pragma: no cover - the signal ends the process first
+    except BrokenPipeError:
+        # The reader went away (sbn plan ... | head): nothing more to say, and no traceback at exit.
+        _quiet_stdout()
+        raise typer.Exit(int(ExitCode.NOT_PLANNED)) from None
     except KeyboardInterrupt:
         sys.stderr.write("sbn: interrupted\n")
         solver = sys.modules.get("sbn.solver")
@@ -226,8 +257,12 @@ def _guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> NoReturn:
         print_diagnostics(exc.diagnostics)
         raise typer.Exit(int(exc.exit_code)) from None
     except SbnError as exc:
-        sys.stderr.write(f"sbn: error: {exc}\n")
+        sys.stderr.write(f"sbn: error: {escape(str(exc))}\n")
         raise typer.Exit(int(exc.exit_code)) from None
+    except MemoryError:
+        # Each input is bounded (sbn.sources), but not how many there are, nor what they hold.
+        sys.stderr.write("sbn: error: out of memory: the input is too large for the memory available\n")
+        raise typer.Exit(int(ExitCode.INPUT)) from None
     except Exception as exc:  # anything else is a bug: one line, the traceback on demand
         if _settings["debug"]:
             import traceback
@@ -235,10 +270,20 @@ def _guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> NoReturn:
             traceback.print_exc()
         else:
             sys.stderr.write(
-                f"sbn: internal error: {type(exc).__name__}: {exc} (a bug; run with --debug for the traceback)\n"
+                f"sbn: internal error: {type(exc).__name__}: {escape(str(exc))[:500]} "
+                "(a bug; run with --debug for the traceback)\n"
             )
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
     raise typer.Exit(code)
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so that flushing it at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -261,10 +306,12 @@ def main(argv: list[str] | None = None) -> int:
         if type(exc).__name__ == "NoArgsIsHelpError":
             sys.stdout.write(exc.format_message() + "\n")
             return 0
+        from sbn.text import escape
+
         ctx = getattr(exc, "ctx", None)
         if ctx is not None:
             sys.stderr.write(ctx.get_usage() + "\n")
-        sys.stderr.write(f"sbn: error: {exc.format_message()}\n")
+        sys.stderr.write(f"sbn: error: {escape(exc.format_message())}\n")
         return 2
     except typer.Exit as exc:
         return int(exc.exit_code)

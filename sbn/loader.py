@@ -240,12 +240,7 @@ class _Loader:
             self.diagnostics.extend(notes)
             self.path_diagnostics.extend(notes)
             if not listing.files:
-                skipped = f" ({_count(len(listing.skipped), 'file')} skipped: the suffix is case-sensitive)"
-                raise UsageError(
-                    f"{escape(raw)}: no *.yaml or *.yml file in this directory"
-                    + (skipped if listing.skipped else "")
-                    + ("; some folders could not be read" if listing.unreadable else "")
-                )
+                raise UsageError(f"{escape(raw)}: no *.yaml or *.yml file in this directory" + _not_read(listing))
             for child in listing.files:
                 self.load_file(child, walked=True)
         elif stat.S_ISREG(mode):
@@ -515,6 +510,20 @@ def _as_found(path: Path) -> str:
     absolute = os.path.abspath(path)
     here = os.getcwd()
     return os.path.relpath(absolute, here) if absolute.startswith(here.rstrip(os.sep) + os.sep) else absolute
+
+
+def _not_read(listing: Walk) -> str:
+    """What a walk that found nothing passed over, for the message that says so."""
+    said = ""
+    if listing.skipped:
+        names = ", ".join(escape(display_name(path)) for path in listing.skipped[:3])
+        more = f" and {len(listing.skipped) - 3:,} more" if len(listing.skipped) > 3 else ""
+        said += f"; not read: {names}{more} (only .yaml and .yml are read; the suffix is case-sensitive)"
+    if listing.unreadable:
+        names = ", ".join(escape(display_name(path)) for path, _ in listing.unreadable[:3])
+        more = f" and {len(listing.unreadable) - 3:,} more" if len(listing.unreadable) > 3 else ""
+        said += f"; folders that cannot be read: {names}{more}"
+    return said
 
 
 def _count(number: int, noun: str) -> str:

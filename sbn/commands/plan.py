@@ -5,15 +5,20 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import signal
 import stat
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence, Set
+from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sbn.errors import Diagnostic, InputError, UsageError
-from sbn.loader import Network, load_for_plan
+from sbn.errors import Diagnostic, InputError, Terminated, UsageError
+from sbn.loader import MAX_SUGGESTED_LENGTH, Network, load_for_plan
+from sbn.sources import Identity, SourceError, identity, read_file, reason
+from sbn.text import escape, quote
 from sbn.yamlread import locate
 
 
@@ -23,17 +28,21 @@ def run_plan(
     networks: Sequence[str],
     request_ids: Sequence[str],
     output_format: str,
-    output: Path | None,
+    output: str | Path | None,
     time_limit: float,
     explain: bool,
     node_limit: int | None = None,
     without: Sequence[str],
     previous: Path | None,
     backups: bool,
+    allow_outside: Sequence[str] = (),
 ) -> int:
     if output is not None:
-        _check_output(output)
-    network, requests = load_for_plan(files, networks)
+        output = _check_output(str(output))
+    network, requests = load_for_plan(files, networks, allow_outside=allow_outside)
+    earlier = read_previous(previous) if previous is not None else None
+    if output is not None:
+        _refuse_input_as_output(output, network.inputs | ({earlier[1]} if earlier is not None else set()))
     for diagnostic in network.warnings:
         sys.stderr.write(diagnostic.render() + "\n")
     for partner_id in without:
@@ -54,7 +63,7 @@ def run_plan(
         time_limit=time_limit,
         node_limit=node_limit,
         without=frozenset(without),
-        previous=read_previous(previous) if previous is not None else None,
+        previous=earlier[0] if earlier is not None else None,
         backups=backups,
     )
     plans = plan_requests(network, requests, options)
@@ -68,9 +77,9 @@ def run_plan(
 
 
 def _unknown(kind: str, name: str, known: Sequence[str] | dict) -> str:  # type: ignore[type-arg]
-    message = f"unknown {kind} {name!r}"
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return message + (f" (did you mean {close[0]!r}?)" if close else "")
+    message = f"unknown {kind} {quote(name)}"
+    close = difflib.get_close_matches(name, list(known), n=1) if len(name) <= MAX_SUGGESTED_LENGTH else []
+    return message + (f" (did you mean {quote(close[0])}?)" if close else "")
 
 
 def render(network: Network, plans: list, output_format: str, explain: bool, to_terminal: bool) -> str | None:  # type: ignore[type-arg]
@@ -103,13 +112,35 @@ def render(network: Network, plans: list, output_format: str, explain: bool, to_
     return buffer.getvalue()
 
 
-def _check_output(path: Path) -> None:
+def _check_output(raw: str) -> Path:
     """Refuse an --output that cannot be written before any planning is done."""
-    if path.is_dir():
-        raise UsageError(f"--output {path} is a directory: give a file name, e.g. {path / 'plan.json'}")
+    path = Path(raw)
+    if raw.endswith(("/", os.sep)) or path.is_dir():
+        if not path.is_dir():
+            raise UsageError(f"--output {escape(raw)}: directory {escape(raw)} does not exist; give a file name")
+        raise UsageError(
+            f"--output {escape(raw)} is a directory: give a file name, e.g. {escape(str(path / 'plan.json'))}"
+        )
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise UsageError(f"cannot write {path}: directory {parent} does not exist")
+        raise UsageError(f"cannot write {escape(raw)}: directory {escape(str(parent))} does not exist")
+    try:
+        existing = path.stat()
+    except OSError:
+        return path  # a new file (or a dangling link): its directory decides
+    if stat.S_ISREG(existing.st_mode) and (not os.access(path, os.W_OK) or not existing.st_mode & 0o222):
+        # Replacing it by rename would succeed in a writable folder: the file's own mode is honoured instead.
+        raise UsageError(f"--output {escape(raw)} is read-only: not replaced")
+    return path
+
+
+def _refuse_input_as_output(output: Path, inputs: Set[Identity]) -> None:
+    """--output may not be any file that was read: the request the user wrote must never be replaced by its plan."""
+    target = identity(output)
+    if target is not None and target in inputs:
+        raise UsageError(
+            f"--output {escape(str(output))} is one of the input files: not overwritten; give another file name"
+        )
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -126,13 +157,13 @@ def write_atomically(path: Path, text: str) -> None:
     except FileNotFoundError:
         existing = None
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write {escape(str(path))}: {exc.strerror or exc}") from None
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         try:
             with open(target, "w", encoding="utf-8") as stream:
                 stream.write(text)
         except OSError as exc:
-            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+            raise UsageError(f"cannot write {escape(str(path))}: {exc.strerror or exc}") from None
         return
     if existing is not None:
         mode = stat.S_IMODE(existing.st_mode)
@@ -140,40 +171,66 @@ def write_atomically(path: Path, text: str) -> None:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
-    try:
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with _terminated_raises():
+        try:
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        except OSError as exc:
+            raise UsageError(f"cannot write {escape(str(path))}: {exc.strerror or exc}") from None
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            os.chmod(temporary, mode)
+            os.replace(temporary, target)
+        except OSError as exc:
+            Path(temporary).unlink(missing_ok=True)
+            raise UsageError(f"cannot write {escape(str(path))}: {exc.strerror or exc}") from None
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
 
-def read_previous(path: Path) -> dict[str, dict[str, str]]:
-    """Step -> module per request from an earlier `sbn.plan/v1` JSON output, checked for its shape."""
+@contextmanager
+def _terminated_raises() -> Iterator[None]:
+    """While the temporary file exists, SIGTERM raises Terminated, so that the file is removed before sbn ends."""
+
+    def terminated(signum: int, frame: Any) -> None:
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminated)
+    except ValueError:  # not the main thread: signals cannot be caught here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def read_previous(path: Path) -> tuple[dict[str, dict[str, str]], Identity]:
+    """Step -> module per request from an earlier `sbn.plan/v1` JSON output, checked for its shape; and its identity."""
     name = str(path)
-    if not path.exists():
-        raise UsageError(f"--from {name}: no such file or directory")
-    if path.is_dir():
-        raise UsageError(f"--from {name} is a directory: give an earlier plan's JSON file")
+    shown = escape(name)
+    try:
+        is_directory = stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError) as exc:
+        why = reason(exc).lower() if isinstance(exc, OSError) else "the name holds a NUL character"
+        raise UsageError(f"--from {shown}: {why}") from None
+    if is_directory:
+        raise UsageError(f"--from {shown} is a directory: give an earlier plan's JSON file")
+    try:
+        raw, read = read_file(path)
+    except SourceError as exc:
+        raise UsageError(f"--from {shown}: {exc}") from None
     try:
         # utf-8-sig: a byte-order mark, as some Windows editors write, is read past.
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UsageError(f"--from {name}: {exc.strerror or exc}") from None
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        line = raw[: exc.start].count(b"\n") + 1
         raise InputError([Diagnostic(name, line, 1, "invalid JSON: not UTF-8 text")]) from None
     try:
-        data = json.loads(text)
+        # Numbers are not used, only checked for being numbers: as decimals any length reads in linear time.
+        data = json.loads(text, parse_int=Decimal, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise InputError([Diagnostic(name, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")]) from None
     except RecursionError:
@@ -205,20 +262,21 @@ def read_previous(path: Path) -> dict[str, dict[str, str]]:
             step = _string_field(assignment, "step", at, problems)
             module = _string_field(assignment, "module", at, problems)
             if step is not None and step in steps:
-                problems.append(((*at, "step"), f"step {step!r} appears twice in this plan"))
+                problems.append(((*at, "step"), f"step {quote(step)} appears twice in this plan"))
             elif step is not None and module is not None:
                 steps[step] = module
         if request is not None and request in seen:
             problems.append(
-                ((*where, "request"), f"request {request!r} appears twice (first in plan {seen[request] + 1})")
+                ((*where, "request"), f"request {quote(request)} appears twice (first in plan {seen[request] + 1})")
             )
         elif request is not None:
             seen[request] = i
             previous[request] = steps
     if problems:
         root = _json_nodes(name, text)
-        raise InputError([Diagnostic(name, *locate(root, where), message) for where, message in problems[:100]])
-    return previous
+        # Every problem, so that the report can say how many are not shown.
+        raise InputError([Diagnostic(name, *locate(root, where), message) for where, message in problems])
+    return previous, read
 
 
 def _string_field(
@@ -226,6 +284,11 @@ def _string_field(
 ) -> str | None:
     value = data.get(key)
     if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            problems.append(((*where, key), f"'{key}' holds a lone surrogate, which is not text: {quote(value)}"))
+            return None
         return value
     if key not in data:
         problems.append((where, f"missing '{key}'"))
@@ -239,10 +302,10 @@ def _json_kind(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return f"the number {value}"
+    if isinstance(value, int | float | Decimal):
+        return f"the number {quote(value, bare=True)}"
     if isinstance(value, str):
-        return f"the string {value!r}"
+        return f"the string {quote(value)}"
     return "a list" if isinstance(value, list) else "an object"
 
 

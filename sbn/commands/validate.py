@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from sbn.errors import Diagnostic, InputError
 from sbn.loader import MAX_REPORTED, load_units
+from sbn.text import escape
 
 
 def print_diagnostics(diagnostics: Sequence[Diagnostic], output_format: str = "text") -> None:
@@ -42,10 +43,10 @@ def github_annotation(diagnostic: Diagnostic) -> str:
     )
 
 
-def run_validate(paths: Sequence[str], output_format: str) -> int:
+def run_validate(paths: Sequence[str], output_format: str, allow_outside: Sequence[str] = ()) -> int:
     diagnostics: list[Diagnostic] = []
     summaries = []
-    for unit in load_units(paths):
+    for unit in load_units(paths, allow_outside=allow_outside):
         if isinstance(unit, InputError):
             diagnostics.extend(unit.diagnostics)
         else:
@@ -65,7 +66,7 @@ def run_validate(paths: Sequence[str], output_format: str) -> int:
             sys.stderr.write(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}\n")
         else:
             for network in summaries:
-                name = network.info.name or "(unnamed network)"
+                name = escape(network.info.name) if network.info.name else "(unnamed network)"
                 sys.stdout.write(
                     f"{name}: valid: {_count(len(network.files), 'file')}, {_count(len(network.partners), 'partner')}, "
                     f"{_count(len(network.modules), 'module')}, {_count(len(network.requests), 'request')}"

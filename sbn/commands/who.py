@@ -11,6 +11,7 @@ from sbn.candidates import holds, number, serves
 from sbn.errors import UsageError
 from sbn.loader import load_network
 from sbn.model import Linear
+from sbn.text import quote
 
 
 def _linear(value: Linear, unit: str = "") -> str:
@@ -23,11 +24,16 @@ def _linear(value: Linear, unit: str = "") -> str:
 
 
 def run_who(
-    capability: str, networks: Sequence[str], region: str | None, certifications: Sequence[str], output_format: str
+    capability: str,
+    networks: Sequence[str],
+    region: str | None,
+    certifications: Sequence[str],
+    output_format: str,
+    allow_outside: Sequence[str] = (),
 ) -> int:
     if not networks:
         raise UsageError("no network given: pass --network PATH (a file or directory)")
-    network = load_network(networks)
+    network = load_network(networks, allow_outside=allow_outside)
     offered = network.by_capability.get(capability, ())
     rows = []
     for module in sorted(offered, key=lambda m: (m.cost.at(Decimal(1)), m.id)):
@@ -43,10 +49,10 @@ def run_who(
         # In every format: a person sees why the list is empty, a script still gets [] on stdout.
         filters = []
         if region:
-            filters.append(f"region {region}")
-        filters += [f"certification {c}" for c in certifications]
+            filters.append(f"region {quote(region, bare=True)}")
+        filters += [f"certification {quote(c, bare=True)}" for c in certifications]
         where = f" with {', '.join(filters)}" if filters else ""
-        sys.stderr.write(f"no module offers {capability!r}{where} ({len(offered)} offer it in all)\n")
+        sys.stderr.write(f"no module offers {quote(capability)}{where} ({len(offered)} offer it in all)\n")
     if output_format == "json":
         payload = [
             {

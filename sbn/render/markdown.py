@@ -9,10 +9,11 @@ from sbn.candidates import money
 from sbn.loader import Network
 from sbn.render.data import LAST_DATE, calendar, clean, day
 from sbn.result import Assignment, Plan
+from sbn.text import one_line
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return one_line(text).replace("|", "\\|")
 
 
 def _label(text: str) -> str:
@@ -22,7 +23,8 @@ def _label(text: str) -> str:
 
 def render_markdown(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
     info = network.info
-    lines = [f"## sbn plan: {info.name or '(unnamed network)'}", ""]
+    # User text on a line of its own stays on it: a newline in a name must not start a forged heading.
+    lines = [f"## sbn plan: {one_line(info.name or '(unnamed network)')}", ""]
     if info.ambition:
         # Every line quoted, blank ones too, so a multi-paragraph ambition stays one quote.
         lines += [f"> {line}".rstrip() for line in info.ambition.strip().splitlines()] + [""]
@@ -33,9 +35,10 @@ def render_markdown(network: Network, plans: Sequence[Plan], explain: bool = Fal
 
 def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
     request = plan.request
-    currency = network.info.currency
-    unit = network.info.time_unit
-    title = f"### {request.id}" + (f" ({request.customer})" if request.customer else "") + f": {plan.status.value}"
+    currency = one_line(network.info.currency)
+    unit = one_line(network.info.time_unit)
+    customer = f" ({one_line(request.customer)})" if request.customer else ""
+    title = f"### {request.id}{customer}: {plan.status.value}"
     lines = [title, ""]
     if plan.assignments:
         header = ["Step", "Capability", "Module", "Partner", "Start", "Finish", f"Cost ({currency})", "Handoff"]
@@ -43,7 +46,7 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
             header.append("Change")
         if plan.backups:
             header.append("Backup")
-        lines.append("| " + " | ".join(header) + " |")
+        lines.append("| " + " | ".join(_cell(cell) for cell in header) + " |")
         lines.append(
             "|" + "|".join("---:" if h.startswith(("Start", "Finish", "Cost")) else "---" for h in header) + "|"
         )
@@ -82,14 +85,14 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
             lines += [f"> **Warning**: single points of failure: {', '.join(plan.single_points_of_failure)}", ""]
         lines += _gantt(plan)
     for reason in plan.reasons:
-        lines.append(f"- {reason}")
+        lines.append(f"- {one_line(reason)}")
     if plan.reasons:
         lines.append("")
     if explain:
         for entry in plan.steps:
-            lines.append(f"- {entry.summary()}")
+            lines.append(f"- {one_line(entry.summary())}")
             for r in entry.rejected:
-                lines.append(f"  - {r.module} ({r.partner}): {r.detail}")
+                lines.append(f"  - {r.module} ({r.partner}): {one_line(r.detail)}")
         lines.append("")
     return lines
 
