@@ -226,7 +226,7 @@ class _Loader:
                 self.diagnostics.extend(error.diagnostics)
                 self.files[STDIN] = _Loaded(Source(name, ""), STDIN, self.order[name])
                 return
-            self.follow(self.enter_source(source, STDIN, Path.cwd()))
+            self.follow(self.enter_source(source, STDIN, _here()))
             return
         try:
             mode = os.stat(raw).st_mode
@@ -507,9 +507,20 @@ OUTSIDE_LINK = "a link that leads outside the project: not read (--allow-outside
 
 def _as_found(path: Path) -> str:
     """A path as it was found, relative to the working directory when below it, never resolved."""
-    absolute = os.path.abspath(path)
-    here = os.getcwd()
-    return os.path.relpath(absolute, here) if absolute.startswith(here.rstrip(os.sep) + os.sep) else absolute
+    try:
+        here = os.getcwd()
+    except OSError:  # the working directory was removed
+        return str(path)
+    absolute = os.path.join(here, path)
+    return os.path.relpath(absolute, here) if absolute.startswith(here.rstrip(os.sep) + os.sep) else str(path)
+
+
+def _here() -> Path:
+    """Where standard input's includes start: the working directory, or '.' if it was removed."""
+    try:
+        return Path.cwd()
+    except OSError:
+        return Path(".")
 
 
 def _not_read(listing: Walk) -> str:
@@ -948,7 +959,7 @@ def _load_units(paths: Sequence[str], allow_outside: Sequence[str] = ()) -> list
         for key in unit_keys:
             if key == STDIN:
                 loaded = loader.files[key]
-                fresh.follow(fresh.enter_source(loaded.source, STDIN, Path.cwd()))
+                fresh.follow(fresh.enter_source(loaded.source, STDIN, _here()))
             else:
                 fresh.load_file(Path(key))
         results.append(_attempt(fresh))

@@ -96,7 +96,9 @@ class Project:
         found: dict[str, str | None] = {}
         for raw in paths:
             if raw == STDIN:
-                roots.add(_project_root(os.path.realpath(os.getcwd()), found))
+                here = working_directory()
+                if here is not None:
+                    roots.add(_project_root(here, found))
                 continue
             try:
                 is_dir = stat.S_ISDIR(os.stat(raw).st_mode)
@@ -119,6 +121,14 @@ class Project:
     def allowed_absolute(self, real: str) -> bool:
         """An absolute include is read only when the user let it out on the command line."""
         return real in self.named or _below(real, self.outside)
+
+
+def working_directory() -> str | None:
+    """The current directory, resolved; None when it has been removed."""
+    try:
+        return os.path.realpath(os.getcwd())
+    except OSError:
+        return None
 
 
 def _project_root(folder: str, cache: dict[str, str | None]) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import os
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 from sbn.errors import Diagnostic, InputError
-from sbn.sources import SourceError, read_file
+from sbn.sources import SourceError, read_file, working_directory
 from sbn.text import quote
 
 try:
@@ -104,10 +105,11 @@ class Source:
 
 def display_name(path: Path) -> str:
     """The path as a user would type it: relative to the working directory when below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    here = working_directory()
+    real = os.path.realpath(path)  # unlike Path.resolve, ends on a link loop instead of raising
+    if here is not None and (real == here or real.startswith(here.rstrip(os.sep) + os.sep)):
+        return os.path.relpath(real, here)
+    return str(path)
 
 
 def read_source(path: Path, name: str) -> Source:
