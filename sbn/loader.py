@@ -118,9 +118,10 @@ MAX_CHAIN_SHOWN = 20
 class Choices:
     """Names a misspelt reference may mean, indexed by length once, for a "did you mean" on demand.
 
-    difflib skips a name whose length alone keeps it below the cutoff (``real_quick_ratio``), so
-    looking only at lengths that can pass gives the same answer as ``difflib.get_close_matches``
-    over every name.
+    The answer is ``difflib.get_close_matches(word, names, n=1)``'s, found with less work: a name
+    whose length alone keeps it below the cutoff is never looked at (difflib skips it too), and the
+    others are compared fully best bound first (``quick_ratio`` bounds ``ratio`` from above), until
+    no name left can match the best found.
     """
 
     CUTOFF = 0.6
@@ -140,14 +141,28 @@ class Choices:
             for name in self.names:
                 self._by_length[len(name)].append(name)
         size = len(word)
-        candidates = [
-            name
-            for length, names in self._by_length.items()
-            if (2.0 * min(length, size) / (length + size) if length + size else 1.0) >= self.CUTOFF
-            for name in names
-        ]
-        close = difflib.get_close_matches(word, candidates, n=1, cutoff=self.CUTOFF)
-        return close[0] if close else None
+        matcher = difflib.SequenceMatcher()
+        matcher.set_seq2(word)
+        bounded = []
+        for length, names in self._by_length.items():
+            if (2.0 * min(length, size) / (length + size) if length + size else 1.0) < self.CUTOFF:
+                continue
+            for name in names:
+                matcher.set_seq1(name)
+                bound = matcher.quick_ratio()
+                if bound >= self.CUTOFF:
+                    bounded.append((bound, name))
+        bounded.sort(reverse=True)
+        best: tuple[float, str] | None = None
+        for bound, name in bounded:
+            if best is not None and bound < best[0]:
+                break  # no name left can score above the best, nor tie with it
+            matcher.set_seq1(name)
+            score = matcher.ratio()
+            # Ties go to the greater name, as difflib's heapq.nlargest over (score, name) gives.
+            if score >= self.CUTOFF and (best is None or (score, name) > best):
+                best = (score, name)
+        return best[1] if best is not None else None
 
 
 @dataclass
@@ -286,6 +301,8 @@ class _Loader:
     def enter_file(self, path: Path, origin: tuple[str, Path_] | None = None, walked: bool = False) -> _Frame | None:
         """Read and check one file; its includes come back to be loaded next (None when there are none)."""
         key = os.path.realpath(path)
+        if walked and self.stack and key == self.stack[-1]:
+            return None  # a directory the file includes holds the file itself
         if origin is not None:
             self.children[self.stack[-1]].append(key)
         if key in self.on_stack:
@@ -303,7 +320,7 @@ class _Loader:
                 self.refused.add(key)
                 self.diagnostics.append(Diagnostic(_as_found(path), 1, 1, OUTSIDE_LINK))
             return None
-        name = display_name(path)
+        name = display_name(path, key)
         try:
             raw, identity = read_file(key)
             source = decode(raw, name)
@@ -346,10 +363,10 @@ class _Loader:
         del data  # not kept while the included files load
         self.stack.append(key)
         self.on_stack.add(key)
-        return _Frame(key, self.included(source.name, targets, key))
+        return _Frame(key, self.included(source.name, targets))
 
     def included(
-        self, name: str, targets: list[tuple[int, Path, bool]], key: str
+        self, name: str, targets: list[tuple[int, Path, bool]]
     ) -> Iterator[tuple[Path, tuple[str, Path_], bool]]:
         """The files a document includes, in order; a directory is walked when its turn comes."""
         for index, target, is_directory in targets:
@@ -366,8 +383,7 @@ class _Loader:
                     )
                 )
             for child in listing.files:
-                if os.path.realpath(child) != key:
-                    yield child, origin, True
+                yield child, origin, True
 
     def include_targets(self, name: str, data: dict[str, Any], directory: Path) -> list[tuple[int, Path, bool]]:
         """Where each include leads: (index, path, is a directory), every one checked before it is read."""

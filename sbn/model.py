@@ -395,7 +395,8 @@ class Document(_Frozen):
 
     network: NetworkInfo | None = Field(None, description="The network: at most one across all files.")
     include: Strings = Field(
-        (), description="Paths relative to this file; a directory means every *.yaml/*.yml below it."
+        (),
+        description="Paths relative to this file, inside the project; a directory means every *.yaml/*.yml below it.",
     )
     partners: tuple[Partner, ...] | None = Field(None, description="Partners of the network.")
     modules: tuple[Module, ...] | None = Field(None, description="Modules offered by the partners.")

@@ -123,12 +123,18 @@ class Project:
         return real in self.named or _below(real, self.outside)
 
 
+_resolved_cwd: dict[str, str] = {}
+
+
 def working_directory() -> str | None:
-    """The current directory, resolved; None when it has been removed."""
+    """The current directory, resolved (once per directory); None when it has been removed."""
     try:
-        return os.path.realpath(os.getcwd())
+        here = os.getcwd()
     except OSError:
         return None
+    if here not in _resolved_cwd:
+        _resolved_cwd[here] = os.path.realpath(here)
+    return _resolved_cwd[here]
 
 
 def _project_root(folder: str, cache: dict[str, str | None]) -> str:

@@ -103,10 +103,14 @@ class Source:
     text: str
 
 
-def display_name(path: Path) -> str:
-    """The path as a user would type it: relative to the working directory when below it."""
+def display_name(path: Path, real: str | None = None) -> str:
+    """The path as a user would type it: relative to the working directory when below it.
+
+    ``real`` is the path resolved, when the caller has it already.
+    """
     here = working_directory()
-    real = os.path.realpath(path)  # unlike Path.resolve, ends on a link loop instead of raising
+    if real is None:
+        real = os.path.realpath(path)  # unlike Path.resolve, ends on a link loop instead of raising
     if here is not None and (real == here or real.startswith(here.rstrip(os.sep) + os.sep)):
         return os.path.relpath(real, here)
     return str(path)

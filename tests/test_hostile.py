@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import sbn.loader
@@ -432,6 +434,18 @@ def test_choices_give_the_answer_difflib_gives() -> None:
         expected = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
         assert choices.closest(word) == (expected[0] if expected else None)
     assert choices.closest("k" * 10_000) is None  # too long to be close to anything
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    names=st.lists(st.text("abcde-", max_size=8), max_size=40),
+    word=st.text("abcdef-", max_size=9),
+)
+def test_choices_agree_with_difflib_on_any_names(names: list[str], word: str) -> None:
+    import difflib
+
+    expected = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    assert sbn.loader.Choices(names).closest(word) == (expected[0] if expected else None)
 
 
 # -- 4. Overwriting the input -------------------------------------------------------------------
