@@ -9,10 +9,11 @@
 
 Each size is generated under benchmarks/out/hostile/, run once untimed, then ``--repeat`` times as
 a fresh process; the figure is the median wall time and the median CPU time of the process (user +
-system, steadier when other work shares the machine). For each size after the first the script
-prints time(N) / time(first) beside N / first: linear growth keeps the two close, quadratic growth
-makes the time ratio the square of the size ratio. It also prints the exponent k of time ~ N^k
-fitted between the smallest and the largest size (1 is linear, 2 quadratic).
+system, steadier when other work shares the machine). The floor is the same for `sbn validate` of a
+one-line file: start-up, which no input size changes; "net" is a figure less its floor. For each
+size the script prints net(N) / net(first) beside N / first: linear growth keeps the two close,
+quadratic growth makes the time ratio the square of the size ratio. It also prints the exponent k
+of net CPU time ~ N^k between the smallest and the largest size (1 is linear, 2 quadratic).
 
 ``--src DIR`` runs the sbn package found in DIR (e.g. an older checkout: ``git worktree add``),
 to measure the same inputs before a change.
@@ -62,7 +63,12 @@ def run(path: Path, env: dict[str, str], expected: int) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "sbn", "validate", str(path)], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "sbn", "validate", str(path)],
+        env=env,
+        cwd=OUT,  # not the checkout: `python -m` puts the working directory first on the path, before --src
+        capture_output=True,
+        text=True,
+        check=False,
     )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -71,26 +77,35 @@ def run(path: Path, env: dict[str, str], expected: int) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def series(name: str, make: Callable[[int], Path], sizes: list[int], expected: int, env: dict[str, str], repeat: int):
+def measure(path: Path, env: dict[str, str], expected: int, repeat: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``repeat`` runs, after one untimed run that checks the exit code."""
+    run(path, env, expected)
+    walls, cpus = zip(*(run(path, env, expected) for _ in range(repeat)), strict=True)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def series(
+    name: str,
+    make: Callable[[int], Path],
+    sizes: list[int],
+    expected: int,
+    env: dict[str, str],
+    repeat: int,
+    floor: tuple[float, float],
+) -> None:
     print(f"\n{name}")
-    print("| size | wall (median) | CPU (median) | size ratio | wall ratio | CPU ratio |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
-    figures = []
-    for size in sizes:
-        path = make(size)
-        run(path, env, expected)  # untimed: page cache, and the exit code checked
-        walls, cpus = zip(*(run(path, env, expected) for _ in range(repeat)), strict=True)
-        figures.append((size, statistics.median(walls), statistics.median(cpus)))
+    print("| N | wall | CPU | net CPU | N ratio | net wall ratio | net CPU ratio |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    figures = [(size, *measure(make(size), env, expected, repeat)) for size in sizes]
     first_size, first_wall, first_cpu = figures[0]
     for size, wall, cpu in figures:
         print(
-            f"| {size:,} | {wall:.2f} s | {cpu:.2f} s | {size / first_size:.1f}x | "
-            f"{wall / first_wall:.1f}x | {cpu / first_cpu:.1f}x |"
+            f"| {size:,} | {wall:.2f} s | {cpu:.2f} s | {cpu - floor[1]:.2f} s | {size / first_size:.1f}x | "
+            f"{(wall - floor[0]) / (first_wall - floor[0]):.1f}x | {(cpu - floor[1]) / (first_cpu - floor[1]):.1f}x |"
         )
     (small, _, small_cpu), (large, _, large_cpu) = figures[0], figures[-1]
-    print(
-        f"exponent k of CPU time ~ N^k between {small:,} and {large:,}: {math.log(large_cpu / small_cpu) / math.log(large / small):.2f}"
-    )
+    exponent = math.log((large_cpu - floor[1]) / (small_cpu - floor[1])) / math.log(large / small)
+    print(f"exponent k of net CPU time ~ N^k between {small:,} and {large:,}: {exponent:.2f}")
 
 
 def main() -> None:
@@ -108,17 +123,24 @@ def main() -> None:
     source = subprocess.run(
         [sys.executable, "-c", "import sbn, os; print(os.path.dirname(sbn.__file__))"],
         env=env,
+        cwd=OUT,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
+    tiny = OUT / "floor.yaml"
+    tiny.write_text("partners: [{id: p}]\n", encoding="utf-8")
+    floor = measure(tiny, env, 0, options.repeat)
     print(f"sbn from {source}; {options.repeat} timed runs per size; load average {os.getloadavg()[0]:.2f}")
+    print(f"floor (sbn validate of a one-line file): wall {floor[0]:.2f} s, CPU {floor[1]:.2f} s")
     sizes = [int(size) for size in options.misspelt.split(",") if size]
     if sizes:
-        series("Item 3: N modules naming misspelt partners (N partners)", misspelt, sizes, 2, env, options.repeat)
+        series(
+            "Item 3: N modules naming misspelt partners (N partners)", misspelt, sizes, 2, env, options.repeat, floor
+        )
     sizes = [int(size) for size in options.networks.split(",") if size]
     if sizes:
-        series("Item 8: N network files sharing one include", networks, sizes, 0, env, options.repeat)
+        series("Item 8: N network files sharing one include", networks, sizes, 0, env, options.repeat, floor)
 
 
 if __name__ == "__main__":
