@@ -230,7 +230,10 @@ class _Loader:
         if raw == STDIN:
             name = "<stdin>"
             try:
-                source = decode(read_stdin(), name)
+                data, identity = read_stdin()
+                if identity is not None:
+                    self.identities.add(identity)
+                source = decode(data, name)
             except SourceError as exc:
                 self.order.setdefault(name, len(self.order))
                 self.diagnostics.append(Diagnostic(name, 1, 1, f"cannot read standard input: {exc}"))

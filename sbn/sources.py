@@ -193,8 +193,8 @@ def read_file(path: str | Path) -> tuple[bytes, Identity]:
     return data, (opened.st_dev, opened.st_ino)
 
 
-def read_stdin() -> bytes:
-    """Standard input as bytes, at most MAX_INPUT_BYTES; SourceError says why not."""
+def read_stdin() -> tuple[bytes, Identity | None]:
+    """Standard input as bytes, at most MAX_INPUT_BYTES, and the file it is when it is one; SourceError says why not."""
     stream = sys.stdin
     if stream is None:
         raise SourceError("it is closed")
@@ -203,19 +203,22 @@ def read_stdin() -> bytes:
         descriptor = stream.fileno()
     except (OSError, ValueError, AttributeError):
         descriptor = None  # not backed by a descriptor (tests): nothing to check
+    found: Identity | None = None
     try:
         if descriptor is not None:
-            mode = os.fstat(descriptor).st_mode
-            if stat.S_ISDIR(mode):
+            status = os.fstat(descriptor)
+            if stat.S_ISDIR(status.st_mode):
                 raise SourceError("it is a directory")
+            if stat.S_ISREG(status.st_mode):
+                found = (status.st_dev, status.st_ino)  # `sbn plan - --output x.yaml < x.yaml` is refused
         if binary is not None:
-            return _read_at_most(binary.read)
+            return _read_at_most(binary.read), found
         # A text stream without bytes beneath: its text, as UTF-8 (surrogates kept, to be reported).
         text = stream.read(MAX_INPUT_BYTES + 1)
         data = text.encode("utf-8", "surrogateescape")
         if len(data) > MAX_INPUT_BYTES:
             raise SourceError(too_large())
-        return data
+        return data, found
     except OSError as exc:
         raise SourceError(reason(exc)) from None
 

@@ -66,3 +66,14 @@ def clean(text: str) -> str:
 def one_line(text: str) -> str:
     """User text that must stay on its line (a Markdown heading, a list item): line breaks escaped too."""
     return clean(text).replace("\n", "\\n")
+
+
+# In JSON every character may be written as \uXXXX and reads back the same: what a terminal would act
+# on is written so (JSON itself escapes only U+0000-U+001F), as are lone surrogates, which no
+# encoding can write.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def safe_json(text: str) -> str:
+    """JSON text with the characters ``clean`` escapes written as \\uXXXX: the same data, safe to print."""
+    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

@@ -471,6 +471,18 @@ def test_output_may_not_be_any_input(runner: CliRunner, write: Write, target: st
     assert {name: Path(name).read_bytes() for name in os.listdir(".")} == before
 
 
+def test_output_may_not_be_the_file_on_standard_input(tmp_path: Path) -> None:
+    (tmp_path / "net.yaml").write_text(NET)
+    with open(tmp_path / "net.yaml") as stdin:
+        done = run_sbn("plan", "-", "--output", "net.yaml", cwd=tmp_path, stdin=stdin)
+    assert done.returncode == 2
+    assert (
+        done.stderr
+        == "sbn: error: --output net.yaml is one of the input files: not overwritten; give another file name\n"
+    )
+    assert (tmp_path / "net.yaml").read_text() == NET
+
+
 def test_output_to_a_new_file_is_written(runner: CliRunner, write: Write) -> None:
     write("net.yaml", NET)
     assert sbn_cli(runner, "plan", "net.yaml", "--format", "json", "--output", "plan.json")[0] == 0
@@ -534,6 +546,15 @@ def test_a_newline_in_a_name_does_not_forge_markdown(runner: CliRunner, write: W
     assert "## sbn plan: heat\\n## FORGED" in out
     assert "### r (Eemvallei\\n# FORGED\\u202e): optimal" in out
     assert "Cost (EU\\nR)" in out
+
+
+def test_json_output_escapes_what_a_terminal_acts_on_and_reads_back_the_same(runner: CliRunner, write: Write) -> None:
+    write("net.yaml", 'network: {name: "heat\\u202e\\x85\\x7f"}\n' + NET)
+    code, out, _ = sbn_cli(runner, "plan", "net.yaml", "--format", "json")
+    assert code == 0
+    assert not any(char in out for char in "\u202e\x85\x7f")
+    assert '"network": "heat\\u202e\\u0085\\u007f"' in out
+    assert json.loads(out)["network"] == "heat\u202e\x85\x7f"
 
 
 def test_the_quoting_function() -> None:

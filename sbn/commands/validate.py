@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from sbn.errors import Diagnostic, InputError
 from sbn.loader import MAX_REPORTED, load_units
-from sbn.text import escape
+from sbn.text import escape, safe_json
 
 
 def print_diagnostics(diagnostics: Sequence[Diagnostic], output_format: str = "text") -> None:
@@ -59,7 +59,7 @@ def run_validate(paths: Sequence[str], output_format: str, allow_outside: Sequen
             {"file": d.file, "line": d.line, "column": d.column, "severity": d.severity, "message": d.message}
             for d in diagnostics
         ]
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(safe_json(json.dumps(payload, indent=2, ensure_ascii=False)) + "\n")
     else:
         print_diagnostics(diagnostics, output_format)
         if errors:

@@ -11,7 +11,7 @@ from sbn.candidates import holds, number, serves
 from sbn.errors import UsageError
 from sbn.loader import load_network
 from sbn.model import Linear
-from sbn.text import quote
+from sbn.text import quote, safe_json
 
 
 def _linear(value: Linear, unit: str = "") -> str:
@@ -70,7 +70,7 @@ def run_who(
             }
             for module, partner, regions, held in rows
         ]
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(safe_json(json.dumps(payload, indent=2, ensure_ascii=False)) + "\n")
         return 0
     if not rows:
         return 0

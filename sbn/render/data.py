@@ -12,6 +12,7 @@ from typing import Any
 from sbn.loader import Network
 from sbn.result import Plan
 from sbn.text import clean as clean  # the renderers import it from here
+from sbn.text import safe_json
 
 SCHEMA = "sbn.plan/v1"
 
@@ -154,7 +155,7 @@ def _json(value: Any, indent: str = "") -> str:
 
 
 def render_json(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
-    return _json(plan_data(network, plans, explain)) + "\n"
+    return safe_json(_json(plan_data(network, plans, explain))) + "\n"
 
 
 # What a YAML 1.2 core-schema reader (yq, go-yaml v3, js-yaml) takes for a number, a bool or null.
