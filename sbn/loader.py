@@ -321,7 +321,10 @@ class _Loader:
             # A link in a directory that leads out of the project: named as found, the target never.
             if key not in self.refused:
                 self.refused.add(key)
-                self.diagnostics.append(Diagnostic(_as_found(path), 1, 1, OUTSIDE_LINK))
+                refusal = Diagnostic(_as_found(path), 1, 1, OUTSIDE_LINK)
+                self.diagnostics.append(refusal)
+                if origin is None:  # found in a directory named on the command line: in no file's unit
+                    self.path_diagnostics.append(refusal)
             return None
         name = display_name(path, key)
         try:
@@ -973,8 +976,10 @@ def _load_units(paths: Sequence[str], allow_outside: Sequence[str] = ()) -> list
     for kept in loader.items.values():
         kept.clear()
     results: list[Network[ModuleRef] | InputError] = []
+    loaders = []
     for unit_keys in network_units:
         fresh = _Loader(project, lean=True)
+        loaders.append(fresh)
         for key in unit_keys:
             if key == STDIN:
                 loaded = loader.files[key]
@@ -987,7 +992,7 @@ def _load_units(paths: Sequence[str], allow_outside: Sequence[str] = ()) -> list
         first = results[0]
         notes = list(loader.path_diagnostics)
         if isinstance(first, InputError):
-            results[0] = InputError(sorted(notes + first.diagnostics, key=fresh.sort_key))
+            results[0] = InputError(sorted(notes + first.diagnostics, key=loaders[0].sort_key))
         elif any(note.severity == "error" for note in notes):
             results[0] = InputError(notes + list(first.warnings))
         else:

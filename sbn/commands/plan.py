@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import signal
 import stat
 import sys
@@ -313,10 +314,15 @@ def _json_nodes(name: str, text: str) -> Any:
     """The JSON as YAML nodes (JSON is YAML), only to tell where a problem is; None if that fails."""
     from sbn.yamlread import Source, compose
 
+    # YAML refuses the escape of a lone surrogate that JSON allows: one as long takes its place.
+    text = _SURROGATE_ESCAPE.sub(r"\1\\u0020", text)
     try:
         return compose(Source(name, text))
     except Exception:  # positions are a courtesy: the problem is reported at 1:1 instead
         return None
+
+
+_SURROGATE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def _too_deep(text: str) -> tuple[int, int]:
