@@ -35,7 +35,7 @@ from sbn.sources import (
     reason,
     walk,
 )
-from sbn.text import escape, quote
+from sbn.text import escape, quote, shown_path
 from sbn.yamlread import Source, decode, display_name, locate, parse_leniently, read_data, read_source
 
 SECTIONS: dict[str, type[BaseModel]] = {"partners": Partner, "modules": Module, "requests": Request}
@@ -249,22 +249,22 @@ class _Loader:
         try:
             mode = os.stat(raw).st_mode
         except OSError as exc:
-            raise UsageError(f"{escape(raw)}: {reason(exc).lower()}") from None
+            raise UsageError(f"{shown_path(raw)}: {reason(exc).lower()}") from None
         except ValueError:
-            raise UsageError(f"{escape(raw)}: the name holds a NUL character") from None
+            raise UsageError(f"{shown_path(raw)}: the name holds a NUL character") from None
         if stat.S_ISDIR(mode):
             listing = walk(Path(raw))
             notes = self.walk_notes(listing)
             self.diagnostics.extend(notes)
             self.path_diagnostics.extend(notes)
             if not listing.files:
-                raise UsageError(f"{escape(raw)}: no *.yaml or *.yml file in this directory" + _not_read(listing))
+                raise UsageError(f"{shown_path(raw)}: no *.yaml or *.yml file in this directory" + _not_read(listing))
             for child in listing.files:
                 self.load_file(child, walked=True)
         elif stat.S_ISREG(mode):
             self.load_file(Path(raw))
         else:
-            raise UsageError(f"{escape(raw)}: {not_regular(mode)}; '-' reads standard input")
+            raise UsageError(f"{shown_path(raw)}: {not_regular(mode)}; '-' reads standard input")
 
     def walk_notes(self, listing: Walk) -> list[Diagnostic]:
         """What a directory walk did not read, said at the place."""
@@ -317,7 +317,7 @@ class _Loader:
             return None
         if key in self.files:
             return None
-        if walked and not self.project.admits(key):
+        if (walked or origin is not None) and not self.project.admits(key):
             # A link in a directory that leads out of the project: named as found, the target never.
             if key not in self.refused:
                 self.refused.add(key)
@@ -647,7 +647,7 @@ def describe(detail: Any, loc: Path_, model: type[BaseModel]) -> tuple[str, bool
     elif isinstance(loc[-1], int):
         subject = f"each item of {quote(field_name)}"
     else:
-        subject = repr(field_name)
+        subject = quote(field_name)
     given = _kind_of(detail.get("input"))
     if kind == "extra_forbidden":
         parent = _submodel(model, loc[:-1])

@@ -18,6 +18,8 @@ import re
 
 # Characters of one user value shown in a message; the rest is counted, never printed.
 MAX_QUOTED = 80
+# A path named on the command line is shown longer: paths in CI are long, and it is the user's own.
+MAX_PATH_SHOWN = 300
 
 # What a terminal or a Markdown viewer would act on rather than show: C0 controls but tab and
 # newline, DEL, C1 controls (NEL), the bidi marks, embeddings, overrides and isolates, and the
@@ -56,6 +58,11 @@ def quote(value: object, limit: int = MAX_QUOTED, bare: bool = False) -> str:
     shown = text if len(text) <= limit else text[:limit]
     shown = escape(shown) if bare else repr(shown)
     return shown if len(text) <= limit else f"{shown}... ({len(text):,} characters)"
+
+
+def shown_path(path: object) -> str:
+    """A path from the command line in a message: escaped, without quotes, cut after MAX_PATH_SHOWN characters."""
+    return quote(str(path), MAX_PATH_SHOWN, bare=True)
 
 
 def clean(text: str) -> str:

@@ -809,6 +809,17 @@ def test_output_in_a_missing_folder_is_refused(runner: CliRunner, write: Write) 
     assert not Path("nodir").exists()
 
 
+def test_output_names_that_cannot_be_used_are_usage_errors(runner: CliRunner, write: Write) -> None:
+    write("net.yaml", NET)
+    long = "x" * 5000
+    assert sbn_cli(runner, "plan", "net.yaml", "--output", long)[2] == (
+        f"sbn: error: --output {'x' * 300}... (5,000 characters): file name too long\n"
+    )
+    assert sbn_cli(runner, "plan", "net.yaml", "--output", "net.yaml/plan.json")[2] == (
+        "sbn: error: cannot write net.yaml/plan.json: directory net.yaml does not exist\n"
+    )
+
+
 def test_a_read_only_output_is_not_replaced(runner: CliRunner, write: Write) -> None:
     write("net.yaml", NET)
     plan = write("plan.txt", "kept\n")

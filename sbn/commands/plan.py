@@ -19,7 +19,7 @@ from typing import Any
 from sbn.errors import Diagnostic, InputError, Terminated, UsageError
 from sbn.loader import MAX_SUGGESTED_LENGTH, Network, load_for_plan
 from sbn.sources import Identity, SourceError, identity, read_file, reason
-from sbn.text import escape, quote
+from sbn.text import quote, shown_path
 from sbn.yamlread import locate
 
 
@@ -116,23 +116,34 @@ def render(network: Network, plans: list, output_format: str, explain: bool, to_
 def _check_output(raw: str) -> Path:
     """Refuse an --output that cannot be written before any planning is done."""
     path = Path(raw)
-    if raw.endswith(("/", os.sep)) or path.is_dir():
-        if not path.is_dir():
-            raise UsageError(f"--output {escape(raw)}: directory {escape(raw)} does not exist; give a file name")
-        raise UsageError(
-            f"--output {escape(raw)} is a directory: give a file name, e.g. {escape(str(path / 'plan.json'))}"
-        )
+    shown = shown_path(raw)
+    existing = _stat_or_none(raw, f"--output {shown}")
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise UsageError(f"--output {shown} is a directory: give a file name, e.g. {shown_path(path / 'plan.json')}")
+    if raw.endswith(("/", os.sep)):
+        raise UsageError(f"--output {shown}: directory {shown} does not exist; give a file name")
     parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(f"cannot write {escape(raw)}: directory {escape(str(parent))} does not exist")
-    try:
-        existing = path.stat()
-    except OSError:
-        return path  # a new file (or a dangling link): its directory decides
-    if stat.S_ISREG(existing.st_mode) and (not os.access(path, os.W_OK) or not existing.st_mode & 0o222):
+    folder = _stat_or_none(str(parent), f"--output {shown}")
+    if folder is None or not stat.S_ISDIR(folder.st_mode):
+        raise UsageError(f"cannot write {shown}: directory {shown_path(parent)} does not exist")
+    if (
+        existing is not None
+        and stat.S_ISREG(existing.st_mode)
+        and (not os.access(path, os.W_OK) or not existing.st_mode & 0o222)
+    ):
         # Replacing it by rename would succeed in a writable folder: the file's own mode is honoured instead.
-        raise UsageError(f"--output {escape(raw)} is read-only: not replaced")
+        raise UsageError(f"--output {shown} is read-only: not replaced")
     return path
+
+
+def _stat_or_none(path: str, what: str) -> os.stat_result | None:
+    """What ``path`` leads to, None when nothing; any other failure (a name too long) is a usage error."""
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise UsageError(f"{what}: {reason(exc).lower()}") from None
 
 
 def _refuse_input_as_output(output: Path, inputs: Set[Identity]) -> None:
@@ -140,7 +151,7 @@ def _refuse_input_as_output(output: Path, inputs: Set[Identity]) -> None:
     target = identity(output)
     if target is not None and target in inputs:
         raise UsageError(
-            f"--output {escape(str(output))} is one of the input files: not overwritten; give another file name"
+            f"--output {shown_path(output)} is one of the input files: not overwritten; give another file name"
         )
 
 
@@ -158,13 +169,13 @@ def write_atomically(path: Path, text: str) -> None:
     except FileNotFoundError:
         existing = None
     except OSError as exc:
-        raise UsageError(f"cannot write {escape(str(path))}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write {shown_path(path)}: {exc.strerror or exc}") from None
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         try:
             with open(target, "w", encoding="utf-8") as stream:
                 stream.write(text)
         except OSError as exc:
-            raise UsageError(f"cannot write {escape(str(path))}: {exc.strerror or exc}") from None
+            raise UsageError(f"cannot write {shown_path(path)}: {exc.strerror or exc}") from None
         return
     if existing is not None:
         mode = stat.S_IMODE(existing.st_mode)
@@ -176,7 +187,7 @@ def write_atomically(path: Path, text: str) -> None:
         try:
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         except OSError as exc:
-            raise UsageError(f"cannot write {escape(str(path))}: {exc.strerror or exc}") from None
+            raise UsageError(f"cannot write {shown_path(path)}: {exc.strerror or exc}") from None
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 stream.write(text)
@@ -184,7 +195,7 @@ def write_atomically(path: Path, text: str) -> None:
             os.replace(temporary, target)
         except OSError as exc:
             Path(temporary).unlink(missing_ok=True)
-            raise UsageError(f"cannot write {escape(str(path))}: {exc.strerror or exc}") from None
+            raise UsageError(f"cannot write {shown_path(path)}: {exc.strerror or exc}") from None
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
@@ -211,7 +222,7 @@ def _terminated_raises() -> Iterator[None]:
 def read_previous(path: Path) -> tuple[dict[str, dict[str, str]], Identity]:
     """Step -> module per request from an earlier `sbn.plan/v1` JSON output, checked for its shape; and its identity."""
     name = str(path)
-    shown = escape(name)
+    shown = shown_path(name)
     try:
         is_directory = stat.S_ISDIR(os.stat(path).st_mode)
     except (OSError, ValueError) as exc:
