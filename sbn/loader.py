@@ -222,6 +222,8 @@ class _Loader:
         self.invalid_ids: dict[str, set[str]] = {name: set() for name in SECTIONS}
         self.children: dict[str, list[str]] = defaultdict(list)
         self.escaped_order: dict[str, int] = {}
+        self.checked_includes: dict[tuple[Path, str], tuple[str | bool, Path]] = {}
+        self.resolved: dict[Path, str] = {}  # each path resolved once
 
     # -- files ---------------------------------------------------------------------------
 
@@ -303,7 +305,9 @@ class _Loader:
 
     def enter_file(self, path: Path, origin: tuple[str, Path_] | None = None, walked: bool = False) -> _Frame | None:
         """Read and check one file; its includes come back to be loaded next (None when there are none)."""
-        key = os.path.realpath(path)
+        key = self.resolved.get(path)
+        if key is None:
+            key = self.resolved[path] = os.path.realpath(path)
         if walked and self.stack and key == self.stack[-1]:
             return None  # a directory the file includes holds the file itself
         if origin is not None:
@@ -400,11 +404,14 @@ class _Loader:
         for index, entry in enumerate(includes):
             if not isinstance(entry, str):
                 continue
-            refusal = self.refuse_include(entry, directory)
+            checked = (directory, entry)
+            if checked not in self.checked_includes:  # a file may name one path thousands of times
+                self.checked_includes[checked] = (self.refuse_include(entry, directory), directory / entry)
+            refusal, target = self.checked_includes[checked]
             if isinstance(refusal, str):
                 self.problems.append(_Problem(name, ("include", index), refusal))
             else:
-                targets.append((index, directory / entry, refusal))
+                targets.append((index, target, refusal))
         return targets
 
     def refuse_include(self, entry: str, directory: Path) -> str | bool:
