@@ -59,9 +59,9 @@ def sbn_highs_options() -> dict[str, Any]:
     """The options sbn.solver sets on its HiGHS instance (those of OPTION_KEYS), so raw runs match them."""
     global _sbn_options
     if _sbn_options is None:
-        from sbn import solver
+        from sbn.solver import new_highs
 
-        engine = solver._highs()
+        engine = new_highs()
         _sbn_options = {key: engine.getOptionValue(key)[1] for key in OPTION_KEYS}
     return dict(_sbn_options)
 
@@ -232,28 +232,31 @@ class SbnModel:
 
 def sbn_model(path: Path) -> SbnModel:
     """Build sbn's model for a request file the way sbn.planner.plan_request does, without solving."""
-    from sbn.candidates import Usage, find_candidates
-    from sbn.formulation import build_model, criterion_objective, tie_break
+    from sbn.candidates import Catalog, find_candidates
+    from sbn.formulation import build_model
+    from sbn.ledger import Usage
     from sbn.loader import load_for_plan
-    from sbn.planner import _objectives
+    from sbn.numbers import exact
+    from sbn.objectives import criterion_objective, objectives, tie_break
 
     started = time.perf_counter()
-    network, requests = load_for_plan([str(path)], [])
-    request = requests[0]
-    entries = find_candidates(network, request, Usage(), frozenset(), network.info.currency)
-    criteria = list(dict.fromkeys(request.optimize))
-    model = build_model(
-        request,
-        entries,
-        network.partners,
-        Usage(),
-        need_schedule="time" in criteria,
-        need_partners="partners" in criteria,
-    )
-    objectives = _objectives(model, criteria, None)
-    cost_objective = criterion_objective(model, "cost", frozenset())[0]
-    extra = tie_break(model)[0]
-    return SbnModel(model, objectives, cost_objective, extra, time.perf_counter() - started)
+    with exact():
+        network, requests = load_for_plan([str(path)], [])
+        request = requests[0]
+        entries = find_candidates(Catalog(network), request, Usage())
+        criteria = list(dict.fromkeys(request.optimize))
+        model = build_model(
+            request,
+            entries,
+            network.partners,
+            Usage(),
+            need_schedule="time" in criteria,
+            need_partners="partners" in criteria,
+        )
+        stages = objectives(model, criteria, None)
+        cost_objective = criterion_objective(model, "cost", frozenset())[0]
+        extra = tie_break(model)[0]
+        return SbnModel(model, stages, cost_objective, extra, time.perf_counter() - started)
 
 
 def sbn_highs(
@@ -262,17 +265,9 @@ def sbn_highs(
     """Solve with sbn.solver.solve, the engine call `sbn plan` makes."""
     from sbn import solver
 
-    engine = solver._highs()
-    for key, value in {**sbn_highs_options(), **options}.items():
-        engine.setOptionValue(key, value)
     started = time.perf_counter()
-    outcome = solver.solve(built.model.milp, objectives, time_limit)
+    outcome = solver.solve(built.model.milp, objectives, time_limit, options={**sbn_highs_options(), **options})
     seconds = time.perf_counter() - started
-    if options:  # back to exactly sbn's settings for the next engine
-        engine.resetOptions()
-        engine.setOptionValue("output_flag", False)
-        for key, value in sbn_highs_options().items():
-            engine.setOptionValue(key, value)
     cost = built.cost_of(outcome.values) if outcome.values is not None else None
     return Result(cost, seconds, outcome.status.value, None, built.seconds)
 
@@ -285,14 +280,11 @@ def sbn_highs_lazy_tie_break(built: SbnModel, time_limit: float, nodes: int, opt
 
     from sbn import solver
 
-    highs = solver._highs()
-    for key, value in {**sbn_highs_options(), **options}.items():
-        highs.setOptionValue(key, value)
+    highs = solver.new_highs({**sbn_highs_options(), **options})
     milp = built.model.milp
     columns = len(milp.lower)
     started = time.perf_counter()
-    highs.clearModel()
-    solver._pass_model(highs, milp, frozenset())
+    solver.pass_model(highs, milp)
 
     def costs(objective: dict[int, float]) -> None:
         values = [0.0] * columns
@@ -322,10 +314,6 @@ def sbn_highs_lazy_tie_break(built: SbnModel, time_limit: float, nodes: int, opt
     proven = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
     chosen = list(highs.getSolution().col_value) if proven else first
     seconds = time.perf_counter() - started
-    highs.resetOptions()
-    highs.setOptionValue("output_flag", False)
-    for key, option in sbn_highs_options().items():
-        highs.setOptionValue(key, option)
     return Result(built.cost_of(chosen), seconds, "optimal" if proven else "optimal*")
 
 

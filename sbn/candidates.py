@@ -1,41 +1,41 @@
 """Per step, the modules that could do it, and why every other one cannot (SPEC §2, filtering).
 
-Filtering before the model keeps the model's size to the real choices, and the counted
-reasons are the first half of every explanation.
+Filtering before the model keeps the model's size to the real choices, and the counted reasons
+are the first half of every explanation. The rules themselves live in sbn.rules; this module
+applies them, and owns the caches that requests of one run share (``Catalog``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache, partial
+from functools import partial
 from typing import NamedTuple, cast
 
+from sbn.ledger import Usage
 from sbn.loader import Network
 from sbn.model import Module, Partner, Request, Step
-
-ZERO = Decimal(0)
-
-
-def money(cents: int, currency: str | None = None) -> str:
-    """1234567 cents as '12,345.67' (with the currency when given)."""
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(cents), 100)
-    text = f"{sign}{whole:,}.{rest:02d}"
-    return f"{text} {currency}" if currency else text
+from sbn.numbers import cents
+from sbn.rules import AMOUNT_FILTERS, TOTALS, Fixed, Total, filter_tests
 
 
-def cents(amount: Decimal) -> int:
-    """An amount already rounded to the cent, as whole cents."""
-    return int(amount * 100)
+class Offer(NamedTuple):
+    """A module offering a capability, with what filtering asks of it every time, worked out once.
 
+    A named tuple: one is made per module, and it builds 3x faster than a frozen dataclass.
+    """
 
-def number(value: Decimal) -> str:
-    """A decimal without trailing zeros: 40, 2.5, 0.05."""
-    text = format(value.normalize(), "f")
-    return text
+    module: Module
+    partner: Partner
+    regions: frozenset[str]
+    held: frozenset[str]
+    limited: bool  # an amount filter (minimum order value, a capacity) can bind on it
+    accepts: frozenset[str] | None  # None: accepts anything
+    provides: frozenset[str]
+    # (cost, cents, duration) when neither cost nor lead time depends on the quantity, else None.
+    constant: tuple[Decimal, int, int] | None
 
 
 class Candidate:
@@ -44,49 +44,58 @@ class Candidate:
     A slotted class rather than a frozen dataclass: one is made per module and step of every request.
     """
 
-    __slots__ = ("accepts", "cost", "duration", "module", "partner", "provides", "quantity")
+    __slots__ = ("accepts", "cost", "duration", "module", "offer", "partner", "provides", "quantity")
 
-    def __init__(
-        self,
-        module: Module,
-        partner: Partner,
-        quantity: Decimal,
-        cost: int,
-        duration: int,
-        accepts: frozenset[str] | None,
-        provides: frozenset[str],
-    ) -> None:
-        self.module = module
-        self.partner = partner
+    def __init__(self, offer: Offer, quantity: Decimal, cost: int, duration: int) -> None:
+        self.offer = offer
+        self.module = offer.module
+        self.partner = offer.partner
         self.quantity = quantity
         self.cost = cost  # cents
         self.duration = duration
-        # The module's inputs (None: accepts anything) and outputs as sets, from its _Offer.
-        self.accepts = accepts
-        self.provides = provides
+        # The module's inputs (None: accepts anything) and outputs as sets.
+        self.accepts = offer.accepts
+        self.provides = offer.provides
 
     def __repr__(self) -> str:
         return f"Candidate({self.module.id!r}, {self.partner.id!r}, {self.quantity}, {self.cost}, {self.duration})"
-
-    @property
-    def usage(self) -> Decimal:
-        return self.quantity * self.module.usage
 
 
 class Rejection:
     """A module offering the capability that cannot do the step, and why.
 
-    ``reason`` is the counted category (e.g. "lack certification iso9001"); ``detail`` the reason
-    for this one module, worded only when read (explanations, --explain), as most never are.
+    ``reason`` is the counted category (e.g. "lack certification iso9001"); ``rule`` names the rule
+    of sbn.rules that rejected it and ``rank`` orders reasons among equal counts; ``detail`` is the
+    reason for this one module, worded only when read (explanations, --explain), as most never are.
     """
 
-    __slots__ = ("_detail", "module", "partner", "reason")
+    __slots__ = ("_detail", "numbers", "offer", "one", "rank", "reason", "rule")
 
-    def __init__(self, module: str, partner: str, reason: str, detail: str | Callable[[], str]) -> None:
-        self.module = module
-        self.partner = partner
+    def __init__(
+        self,
+        offer: Offer,
+        reason: str,
+        detail: str | Callable[[], str],
+        rule: str,
+        rank: int,
+        one: str | None = None,
+        numbers: tuple[tuple[str, Decimal], ...] = (),
+    ) -> None:
+        self.offer = offer
         self.reason = reason
         self._detail = detail
+        self.rule = rule
+        self.rank = rank
+        self.one = reason if one is None else one  # the reason when it counts one module: "1 lacks ..."
+        self.numbers = numbers  # those the reason quotes
+
+    @property
+    def module(self) -> str:
+        return self.offer.module.id
+
+    @property
+    def partner(self) -> str:
+        return self.offer.partner.id
 
     @property
     def detail(self) -> str:
@@ -100,11 +109,12 @@ class Rejection:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Rejection):
             return NotImplemented
-        return (self.module, self.partner, self.reason, self.detail) == (
+        return (self.module, self.partner, self.reason, self.detail, self.rule) == (
             other.module,
             other.partner,
             other.reason,
             other.detail,
+            other.rule,
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -123,72 +133,25 @@ class StepCandidates:
         head = f"step {self.step.id} ({self.step.capability}): {len(self.candidates)} of {self.offered} modules fit"
         if self.offered == 0:
             return f"step {self.step.id} ({self.step.capability}): no module in the network offers this capability"
-        counts = Counter(rejection.reason for rejection in self.rejected)
-        if not counts:
+        counted = self.counts()
+        if not counted:
             return head
-        order = {reason: i for i, reason in enumerate(REASON_ORDER)}
-        parts = sorted(counts.items(), key=lambda item: (-item[1], order.get(item[0].split(" ")[0], 99), item[0]))
-        return head + ": " + ", ".join(f"{count} {reason}" for reason, count in parts)
+        return head + ": " + ", ".join(f"{count} {reason}" for reason, _, count, _ in counted)
 
+    def counts(self) -> list[tuple[str, str, int, tuple[tuple[str, Decimal], ...]]]:
+        """The rejections counted per reason, most first (ties by the rule's rank): (words, rule, count, numbers).
 
-REASON_ORDER = ("left", "excluded", "not", "do", "lack", "below", "under", "over", "too")
-
-
-@dataclass
-class Usage:
-    """Capacity used by the requests planned earlier in the same run."""
-
-    modules: dict[str, Decimal] = field(default_factory=dict)
-    partners: dict[str, Decimal] = field(default_factory=dict)
-    # Who took it, in planning order: (kind, module or partner id) -> request id -> amount.
-    takers: dict[tuple[str, str], dict[str, Decimal]] = field(default_factory=dict)
-
-    def module_left(self, module: Module) -> Decimal | None:
-        if module.capacity is None:
-            return None
-        return module.capacity - self.modules.get(module.id, ZERO)
-
-    # partner id -> capacity left, asked once per candidate (128,000 times on GAP's largest instances).
-    _partner_left: dict[str, Decimal] = field(default_factory=dict, repr=False, compare=False)
-
-    def partner_left(self, partner: Partner) -> Decimal | None:
-        if partner.capacity is None:
-            return None
-        left = self._partner_left.get(partner.id)
-        if left is None:
-            left = self._partner_left[partner.id] = partner.capacity - self.partners.get(partner.id, ZERO)
-        return left
-
-    def release(self, candidate: Candidate) -> None:
-        """Give back what a candidate took (for backups: the plan without one of its assignments)."""
-        self.modules[candidate.module.id] -= candidate.quantity
-        self.partners[candidate.partner.id] -= candidate.usage
-        self._partner_left.clear()
-
-    def add(self, candidate: Candidate, request_id: str | None = None) -> None:
-        self.modules[candidate.module.id] = self.modules.get(candidate.module.id, ZERO) + candidate.quantity
-        self.partners[candidate.partner.id] = self.partners.get(candidate.partner.id, ZERO) + candidate.usage
-        self._partner_left.clear()
-        if request_id is not None:
-            for key, amount in (
-                (("module", candidate.module.id), candidate.quantity),
-                (("partner", candidate.partner.id), candidate.usage),
-            ):
-                taken = self.takers.setdefault(key, {})
-                taken[request_id] = taken.get(request_id, ZERO) + amount
-
-    def copy(self) -> Usage:
-        return Usage(dict(self.modules), dict(self.partners), {key: dict(v) for key, v in self.takers.items()})
-
-    def taken(self, kind: str, key: str, capacity: Decimal) -> str:
-        """What earlier requests took of a capacity, as words: ' of 100 (first took 80)'; '' if none took any."""
-        takers = {request: amount for request, amount in self.takers.get((kind, key), {}).items() if amount}
-        if not takers:
-            return ""
-        named = [f"{request} took {number(amount)}" for request, amount in list(takers.items())[:3]]
-        if len(takers) > 3:
-            named.append(f"{len(takers) - 3} more took {number(sum(list(takers.values())[3:], ZERO))}")
-        return f" of {number(capacity)} ({', '.join(named)})"
+        The words agree with the count: "1 lacks certification iso9001", "3 lack certification iso9001".
+        """
+        counts = Counter(rejection.reason for rejection in self.rejected)
+        first: dict[str, Rejection] = {}
+        for rejection in self.rejected:
+            first.setdefault(rejection.reason, rejection)
+        parts = sorted(counts.items(), key=lambda item: (-item[1], first[item[0]].rank, item[0]))
+        return [
+            (first[reason].one if count == 1 else reason, first[reason].rule, count, first[reason].numbers)
+            for reason, count in parts
+        ]
 
 
 def served_regions(module: Module, partner: Partner) -> tuple[str, ...]:
@@ -196,11 +159,6 @@ def served_regions(module: Module, partner: Partner) -> tuple[str, ...]:
     if module.regions is not None:
         return module.regions
     return (partner.region,) if partner.region is not None else ()
-
-
-def serves(module: Module, partner: Partner, region: str) -> bool:
-    regions = served_regions(module, partner)
-    return region in regions or "*" in regions
 
 
 def holds(module: Module, partner: Partner) -> frozenset[str]:
@@ -211,21 +169,17 @@ def step_quantity(request: Request, step: Step) -> Decimal:
     return step.quantity if step.quantity is not None else request.quantity
 
 
-class _Offer(NamedTuple):
-    """A module offering a capability, with what filtering asks of it every time, worked out once.
-
-    A named tuple: one is made per module, and it builds 3x faster than a frozen dataclass.
-    """
-
-    module: Module
-    partner: Partner
-    regions: frozenset[str]
-    held: frozenset[str]
-    limited: bool  # a minimum order value, or a module or partner capacity
-    accepts: frozenset[str] | None  # None: accepts anything
-    provides: frozenset[str]
-    # (cost, cents, duration) when neither cost nor lead time depends on the quantity, else None.
-    constant: tuple[Decimal, int, int] | None
+def fixed_for(request: Request, step: Step, without: frozenset[str]) -> Fixed:
+    """What the request and step fix for filtering the step's capability."""
+    return Fixed(
+        step.capability,
+        without,
+        frozenset(request.exclude),
+        step.partner,
+        request.region,
+        tuple(sorted(set(request.certifications) | set(step.certifications))),
+        request.min_reputation,
+    )
 
 
 def measure(module: Module, quantity: Decimal) -> tuple[Decimal, int, int]:
@@ -237,126 +191,115 @@ def measure(module: Module, quantity: Decimal) -> tuple[Decimal, int, int]:
 _NO_INTERFACES: frozenset[str] = frozenset()
 
 
-def _offers(network: Network, capability: str) -> tuple[_Offer, ...]:
-    offers: tuple[_Offer, ...] | None = network.offers.get(capability)
-    if offers is None:
-        made = []
-        # Shared across modules (and capabilities): a network of 128,000 modules has few distinct
-        # partners and amounts, and building these per module took 20 µs each.
-        by_partner = network.partner_sets
-        constants = network.constant_measures
-        for module in network.by_capability.get(capability, ()):
-            partner = network.partners[module.partner]
-            shared = by_partner.get(partner.id)
-            if shared is None:
-                shared = by_partner[partner.id] = (
-                    frozenset((partner.region,)) if partner.region is not None else frozenset(),  # served_regions
-                    frozenset(partner.certifications),
-                    partner.interests.min_order_value is not None or partner.capacity is not None,
-                )
-            regions = shared[0] if module.regions is None else frozenset(module.regions)
-            held = shared[1] if not module.certifications else holds(module, partner)
-            constant = None
-            if not module.cost.per_unit and not module.lead_time.per_unit:
-                amounts = (module.cost.fixed, module.lead_time.fixed)
-                constant = constants.get(amounts)
-                if constant is None:
-                    constant = constants[amounts] = measure(module, Decimal(1))
-            made.append(
-                _Offer(
-                    module,
-                    partner,
-                    regions,
-                    held,
-                    shared[2] or module.capacity is not None,
-                    frozenset(module.inputs) if module.inputs else None,
-                    frozenset(module.outputs) if module.outputs else _NO_INTERFACES,
-                    constant,
-                )
-            )
-        network.offers[capability] = offers = tuple(made)
-    return offers
-
-
 @dataclass(frozen=True)
 class _Filtered:
     """A capability's offers split by the rules a request and step fix: (position among the offers, ...)."""
 
-    passing: tuple[tuple[int, _Offer], ...]
+    passing: tuple[tuple[int, Offer], ...]
     rejected: tuple[tuple[int, Rejection], ...]
     rejections: tuple[Rejection, ...]
 
 
-def _filter(
-    network: Network,
-    capability: str,
-    without: frozenset[str],
-    excluded: frozenset[str],
-    pin: str | None,
-    region: str | None,
-    required: tuple[str, ...],
-    minimum_reputation: Decimal | None,
-) -> _Filtered:
-    """The rules about the module alone that do not depend on amounts; requests of a run share the outcome."""
-    key = (capability, without, excluded, pin, region, required, minimum_reputation)
-    found: _Filtered | None = network.filtered.get(key)
-    if found is not None:
+class Catalog:
+    """A network's modules as candidate filtering sees them, with what requests of a run share.
+
+    The network itself is never changed: everything worked out once for many requests is kept here.
+    """
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        # quantity -> module id -> (cost, cost in cents, duration)
+        self.measures: dict[Decimal, dict[str, tuple[Decimal, int, int]]] = {}
+        self._offers: dict[str, tuple[Offer, ...]] = {}
+        # Per partner (regions, certifications), and per (fixed cost, fixed lead time) its measure: a
+        # network of 128,000 modules has few distinct of either, and building these per module took 20 µs each.
+        self._partner_sets: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._constants: dict[tuple[Decimal, Decimal], tuple[Decimal, int, int]] = {}
+        self._filtered: dict[Fixed, _Filtered] = {}
+
+    def offers(self, capability: str) -> tuple[Offer, ...]:
+        """The modules offering a capability, in declaration order."""
+        offers = self._offers.get(capability)
+        if offers is None:
+            offers = self._offers[capability] = tuple(
+                self._offer(module) for module in self.network.by_capability.get(capability, ())
+            )
+        return offers
+
+    def _offer(self, module: Module) -> Offer:
+        partner = self.network.partners[module.partner]
+        shared = self._partner_sets.get(partner.id)
+        if shared is None:
+            shared = self._partner_sets[partner.id] = (
+                frozenset((partner.region,)) if partner.region is not None else frozenset(),  # served_regions
+                frozenset(partner.certifications),
+            )
+        regions = shared[0] if module.regions is None else frozenset(module.regions)
+        held = shared[1] if not module.certifications else holds(module, partner)
+        constant = None
+        if not module.cost.per_unit and not module.lead_time.per_unit:
+            amounts = (module.cost.fixed, module.lead_time.fixed)
+            constant = self._constants.get(amounts)
+            if constant is None:
+                constant = self._constants[amounts] = measure(module, Decimal(1))
+        return Offer(
+            module,
+            partner,
+            regions,
+            held,
+            any(rule.applies(module, partner) for rule in AMOUNT_FILTERS),
+            frozenset(module.inputs) if module.inputs else None,
+            frozenset(module.outputs) if module.outputs else _NO_INTERFACES,
+            constant,
+        )
+
+    def filtered(self, fixed: Fixed) -> _Filtered:
+        """The rules about the module alone that do not depend on amounts; requests of a run share the outcome."""
+        found = self._filtered.get(fixed)
+        if found is not None:
+            return found
+        tests = filter_tests(fixed)
+        passing = []
+        rejected = []
+        for position, offer in enumerate(self.offers(fixed.capability)):
+            for rule, test in tests:
+                words = test(offer)
+                if words is not None:
+                    category, detail, one, numbers = words
+                    rejection = Rejection(offer, category, detail, rule.name, rule.rank, one, numbers)
+                    rejected.append((position, rejection))
+                    break
+            else:
+                passing.append((position, offer))
+        # Passing offers in module id order: the candidates are made in that order, with no sort per request.
+        passing.sort(key=lambda item: item[1].module.id)
+        found = _Filtered(tuple(passing), tuple(rejected), tuple(r for _, r in rejected))
+        self._filtered[fixed] = found
         return found
-    needed = frozenset(required)
-    passing = []
-    rejected = []
-    for position, offer in enumerate(_offers(network, capability)):
-        module_id, partner = offer.module.id, offer.partner
-        partner_id = partner.id
-        if partner_id in without:
-            reason = _left(partner_id)
-        elif partner_id in excluded:
-            reason = _excluded(partner_id)
-        elif pin is not None and partner_id != pin:
-            reason = _pinned(pin)
-        elif region is not None and region not in offer.regions and "*" not in offer.regions:
-            reason = _region(region)
-        elif required and not needed <= offer.held:
-            reason = _certification(next(c for c in required if c not in offer.held))
-        elif minimum_reputation is not None and partner.reputation < minimum_reputation:
-            reason = _reputation(partner_id, partner.reputation, minimum_reputation)
-        else:
-            passing.append((position, offer))
-            continue
-        rejected.append((position, Rejection(module_id, partner_id, *reason)))
-    # Passing offers in module id order: the candidates are made in that order, with no sort per request.
-    passing.sort(key=lambda item: item[1].module.id)
-    found = _Filtered(tuple(passing), tuple(rejected), tuple(r for _, r in rejected))
-    network.filtered[key] = found
-    return found
 
 
 def find_candidates(
-    network: Network,
+    catalog: Catalog,
     request: Request,
     usage: Usage,
     without: frozenset[str] = frozenset(),
-    currency: str | None = None,
     bound: bool = True,
 ) -> list[StepCandidates]:
     """Filter the modules of each step's capability by every rule that concerns one module alone.
 
-    With ``bound``, also drop modules that break the budget or deadline whatever the other
+    With ``bound``, also drop modules that break a total (budget, deadline) whatever the other
     steps do: fewer choices for the engine, but explanations need the unbounded candidates.
-    The first rule a module breaks is its reason, in this order: --without, exclude, pin,
-    region, certifications, reputation, minimum order value, module capacity, partner capacity.
+    The first rule a module breaks is its reason, in the order of sbn.rules: --without, exclude,
+    pin, region, certifications, reputation, minimum order value, module capacity, partner capacity.
     Rejections are listed in the order the modules were declared, those of the bounds last.
     """
+    currency = catalog.network.info.currency
     result = []
     priced: list[Priced] = []
-    excluded = frozenset(request.exclude)
     for step in request.steps:
         quantity = step_quantity(request, step)
-        required = tuple(sorted(set(request.certifications) | set(step.certifications)))
-        filtered = _filter(
-            network, step.capability, without, excluded, step.partner, request.region, required, request.min_reputation
-        )
-        measures = network.measures.setdefault(quantity, {})
+        filtered = catalog.filtered(fixed_for(request, step, without))
+        measures = catalog.measures.setdefault(quantity, {})
         kept = []
         late: list[tuple[int, Rejection]] = []
         for position, offer in filtered.passing:
@@ -365,7 +308,7 @@ def find_candidates(
             if measured is None:
                 measured = measures[module.id] = measure(module, quantity)
             if offer.limited:
-                rejection = _reject_by_amount(module, offer.partner, quantity, measured[0], usage, currency)
+                rejection = _reject_by_amount(offer, quantity, measured[0], usage, currency)
                 if rejection is not None:
                     late.append((position, rejection))
                     continue
@@ -382,183 +325,62 @@ def find_candidates(
         priced = _bound_by_totals(request, result, priced, currency)
     for entry, kept in zip(result, priced, strict=True):
         quantity = entry.quantity
-        entry.candidates = [
-            Candidate(offer.module, offer.partner, quantity, cost, duration, offer.accepts, offer.provides)
-            for _, offer, (_, cost, duration) in kept
-        ]
+        entry.candidates = [Candidate(offer, quantity, cost, duration) for _, offer, (_, cost, duration) in kept]
     return result
 
 
-OVER_CAPACITY = "over capacity"
-OVER_PARTNER_CAPACITY = "over partner capacity"
-OVER_BUDGET = "over budget"
-TOO_SLOW = "too slow for the deadline"
-# The reasons that capacity used by other requests can make or unmake: capacity itself, and the budget and
-# deadline bounds, which depend on the cheapest and fastest candidates of the other steps.
-CAPACITY_DEPENDENT = frozenset({OVER_CAPACITY, OVER_PARTNER_CAPACITY, OVER_BUDGET, TOO_SLOW})
-
-
-# The reasons of the rules about the module itself: (counted category, detail) by the words of each.
-
-
-@cache
-def _left(partner: str) -> tuple[str, str]:
-    return "left the network (--without)", f"partner {partner} left the network (--without)"
-
-
-@cache
-def _excluded(partner: str) -> tuple[str, str]:
-    return "excluded by the request", f"partner {partner} is excluded by the request"
-
-
-@cache
-def _pinned(partner: str) -> tuple[str, str]:
-    return f"not of partner {partner}, to whom the step is pinned", f"the step is pinned to partner {partner}"
-
-
-@cache
-def _region(region: str) -> tuple[str, str]:
-    return f"do not serve region {region}", f"does not serve region {region}"
-
-
-@cache
-def _certification(certification: str) -> tuple[str, str]:
-    return f"lack certification {certification}", f"lacks certification {certification}"
-
-
-@cache
-def _reputation(partner: str, reputation: Decimal, minimum: Decimal) -> tuple[str, str]:
-    return (
-        f"below reputation {number(minimum)}",
-        f"partner {partner} has reputation {number(reputation)}, below {number(minimum)}",
-    )
-
-
 def _reject_by_amount(
-    module: Module, partner: Partner, quantity: Decimal, cost: Decimal, usage: Usage, currency: str | None
+    offer: Offer, quantity: Decimal, cost: Decimal, usage: Usage, currency: str | None
 ) -> Rejection | None:
-    """The rules that depend on the amount: minimum order value, then module and partner capacity left."""
-    minimum = partner.interests.min_order_value
-    if minimum is not None and cost < minimum:
-        return Rejection(
-            module.id,
-            partner.id,
-            "under their minimum order value",
-            lambda: (
-                f"costs {money(cents(cost), currency)}, below partner {partner.id}'s minimum order value "
-                f"{number(minimum)}"
-            ),
-        )
-    left = usage.module_left(module)
-    if left is not None and quantity > left:
-        taken = usage.taken("module", module.id, module.capacity or ZERO)  # now: usage grows as requests are planned
-        return Rejection(
-            module.id,
-            partner.id,
-            OVER_CAPACITY,
-            lambda: f"module capacity {number(left)} left{taken}, step needs {number(quantity)}",
-        )
-    partner_left = usage.partner_left(partner)
-    if partner_left is not None:
-        needed = quantity * module.usage
-        if needed > partner_left:
-            taken = usage.taken("partner", partner.id, partner.capacity or ZERO)
-            return Rejection(
-                module.id,
-                partner.id,
-                OVER_PARTNER_CAPACITY,
-                lambda: (
-                    f"partner {partner.id} has {number(partner_left)} capacity left{taken}, step needs {number(needed)}"
-                ),
-            )
+    """The first amount filter (minimum order value, then capacities left) that rejects the module."""
+    for rule in AMOUNT_FILTERS:
+        detail = rule.reject(offer, quantity, cost, usage, currency)
+        if detail is not None:
+            return Rejection(offer, rule.category, detail, rule.name, rule.rank)
     return None
 
 
 # A step's candidates before they are made: (position among the offers, offer, (cost, cents, duration)).
-Priced = list[tuple[int, _Offer, tuple[Decimal, int, int]]]
+Priced = list[tuple[int, Offer, tuple[Decimal, int, int]]]
 
 
 def _bound_by_totals(
     request: Request, entries: list[StepCandidates], priced: list[Priced], currency: str | None
 ) -> list[Priced]:
-    """Drop candidates that break the budget or deadline even with the cheapest or fastest others.
+    """Drop candidates that break a total (budget, deadline) even with the best of the other steps.
 
     ``priced`` holds each step's candidates (see Priced); returns what is kept.
     """
     if any(not kept for kept in priced):
         return priced
-    if request.budget is not None:
-        limit = int((request.budget * 100).to_integral_value(rounding="ROUND_FLOOR"))
-        cheapest = [min(measured[1] for _, _, measured in kept) for kept in priced]
-        total = sum(cheapest)
-        # When even the cheapest plan breaks the budget, the model's explanation says so better.
-        if total <= limit:
-            words = partial(_over_budget, limit, currency)
+    for rule in TOTALS:
+        limit = rule.limit(request)
+        if limit is None:
+            continue
+        field = rule.measured
+        best = [min(cast(int, measured[field]) for _, _, measured in kept) for kept in priced]
+        offsets = rule.offsets(request, best)
+        # When even the best plan breaks the limit, the model's explanation says so better.
+        if max(offset + own for offset, own in zip(offsets, best, strict=True)) <= limit:
             priced = [
-                _drop(entry, kept, 1, total - cheapest[index], limit, OVER_BUDGET, words)
-                for index, (entry, kept) in enumerate(zip(entries, priced, strict=True))
-            ]
-    deadline = request.deadline_offset
-    if deadline is not None:
-        index_of = {step.id: i for i, step in enumerate(request.steps)}
-        fastest = [min(measured[2] for _, _, measured in kept) for kept in priced]
-        from sbn.loader import topological_order
-
-        order = topological_order(request)
-        head = [0] * len(entries)
-        for i in order:
-            for before in request.steps[i].after:
-                j = index_of[before]
-                head[i] = max(head[i], head[j] + fastest[j])
-        tail = [0] * len(entries)
-        for i in reversed(order):
-            for before in request.steps[i].after:
-                j = index_of[before]
-                tail[j] = max(tail[j], fastest[i] + tail[i])
-        fastest_finish = max(head[i] + fastest[i] + tail[i] for i in range(len(entries)))
-        if fastest_finish <= deadline:
-            words = partial(_too_slow, deadline)
-            priced = [
-                _drop(entry, kept, 2, head[i] + tail[i], deadline, TOO_SLOW, words)
-                for i, (entry, kept) in enumerate(zip(entries, priced, strict=True))
+                _drop(entry, kept, rule, offset, limit, currency)
+                for entry, kept, offset in zip(entries, priced, offsets, strict=True)
             ]
     return priced
 
 
-def _over_budget(limit: int, currency: str | None, total: int) -> str:
-    return f"the cheapest plan with it costs {money(total, currency)}; budget is {money(limit, currency)}"
-
-
-def _too_slow(deadline: int, finish: int) -> str:
-    return f"the earliest finish with it is {finish}; deadline is {deadline}"
-
-
-def _drop(
-    entry: StepCandidates,
-    kept: Priced,
-    field: int,
-    others: int,
-    limit: int,
-    reason: str,
-    words: Callable[[int], str],
-) -> Priced:
-    """Reject the candidates whose amount (cents or duration), with the best of the other steps, exceeds the limit."""
+def _drop(entry: StepCandidates, kept: Priced, rule: Total, others: int, limit: int, currency: str | None) -> Priced:
+    """Reject the candidates whose amount, with the best of the other steps, exceeds the limit."""
     within = []
     dropped = []
     for item in kept:
         position, offer, measured = item
-        total = others + cast(int, measured[field])
+        total = others + cast(int, measured[rule.measured])
         if total > limit:
-            dropped.append((position, Rejection(offer.module.id, offer.partner.id, reason, partial(words, total))))
+            words = partial(rule.over, limit, total, currency)
+            dropped.append((position, Rejection(offer, rule.category, words, rule.name, rule.rank)))
         else:
             within.append(item)
     dropped.sort(key=lambda pair: pair[0])  # in the order the modules were declared
     entry.rejected.extend(rejection for _, rejection in dropped)
     return within
-
-
-def by_partner(candidates: Mapping[str, Candidate]) -> dict[str, list[Candidate]]:
-    grouped: dict[str, list[Candidate]] = {}
-    for candidate in candidates.values():
-        grouped.setdefault(candidate.partner.id, []).append(candidate)
-    return grouped

@@ -15,11 +15,29 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
+
+
+class _Command(TyperCommand):
+    """A command whose arguments read `FILE...` in help and usage, without typer's `<list[str]>` label."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            # These are typer's own hooks (0.2x); on a typer without them its default help stays.
+            if param.param_type_name != "argument" or not hasattr(param, "_usage_display_name"):
+                continue
+            shown = (param.metavar or (param.name or "").upper()) + ("..." if param.nargs != 1 else "")
+            param.display_type_rich = lambda ctx: ""  # type: ignore[attr-defined]
+            param._rich_display_name = lambda shown=shown: shown  # type: ignore[attr-defined]
+            usage = shown if param.required else f"[{shown}]"
+            param._usage_display_name = lambda usage=usage: usage
+
 
 app = typer.Typer(
     name="sbn",
     help="Plan requests over smart business networks: pick, plug and play partner modules.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -32,6 +50,9 @@ class PlanFormat(StrEnum):
     json = "json"
     yaml = "yaml"
     markdown = "markdown"
+    html = "html"
+    csv = "csv"
+    ics = "ics"
 
 
 class CheckFormat(StrEnum):
@@ -39,11 +60,19 @@ class CheckFormat(StrEnum):
     text = "text"
     json = "json"
     github = "github"
+    junit = "junit"
 
 
 class ListFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+class NetworkFormat(StrEnum):
+    table = "table"
+    json = "json"
+    mermaid = "mermaid"
+    dot = "dot"
 
 
 _settings = {"debug": False}
@@ -81,7 +110,27 @@ def _root(
     _settings["debug"] = debug or os.environ.get("SBN_DEBUG") == "1"
 
 
-@app.command()
+def _complete_request(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Request ids from the files already on the line (quiet: runs in the shell at every Tab)."""
+    from sbn.completion import request_ids
+
+    return request_ids(_files_on_line(ctx), ctx.params.get("network") or [], incomplete)
+
+
+def _complete_partner(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Partner ids of the network the files on the line make."""
+    from sbn.completion import partner_ids
+
+    return partner_ids(_files_on_line(ctx), ctx.params.get("network") or [], incomplete)
+
+
+def _files_on_line(ctx: typer.Context) -> list[str]:
+    # While an option's value is completed, click parses the line leniently and leaves the FILE
+    # arguments unassigned, in ctx.args.
+    return list(ctx.params.get("files") or ctx.args)
+
+
+@app.command(cls=_Command)
 def plan(
     files: Annotated[
         list[str],
@@ -96,7 +145,12 @@ def plan(
     request: Annotated[
         list[str] | None,
         typer.Option(
-            "--request", "-r", help="Plan only this request id (repeatable).", show_default=False, metavar="ID"
+            "--request",
+            "-r",
+            help="Plan only this request id (repeatable).",
+            show_default=False,
+            metavar="ID",
+            autocompletion=_complete_request,
         ),
     ] = None,
     output_format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.table,
@@ -112,7 +166,7 @@ def plan(
             "--time-limit",
             min=0.01,
             metavar="SECONDS",
-            help="Seconds of search per request before the best plan so far is taken.",
+            help="Seconds of search per request before the best plan so far is taken; 'inf' for no limit.",
         ),
     ] = 10.0,
     node_limit: Annotated[
@@ -133,7 +187,12 @@ def plan(
     ] = False,
     without: Annotated[
         list[str] | None,
-        typer.Option("--without", metavar="PARTNER", help="Plan as if this partner had left the network (repeatable)."),
+        typer.Option(
+            "--without",
+            metavar="PARTNER",
+            help="Plan as if this partner had left the network (repeatable).",
+            autocompletion=_complete_partner,
+        ),
     ] = None,
     previous: Annotated[
         Path | None,
@@ -147,6 +206,22 @@ def plan(
     backups: Annotated[
         bool, typer.Option("--backups", help="Name, per step, the best module of another partner that could take over.")
     ] = False,
+    joint: Annotated[
+        bool,
+        typer.Option(
+            "--joint",
+            help="Plan all requests in one model: the most planned per priority class, then --optimize summed.",
+        ),
+    ] = False,
+    optimize: Annotated[
+        str | None,
+        typer.Option(
+            "--optimize",
+            metavar="CRITERIA",
+            help="With --joint: criteria summed over the run, comma-separated (default cost,time).",
+            show_default=False,
+        ),
+    ] = None,
     allow_outside: AllowOutside = None,
 ) -> None:
     """Resolve requests into optimal, explained plans."""
@@ -165,11 +240,13 @@ def plan(
         without=without or [],
         previous=previous,
         backups=backups,
+        joint=joint,
+        optimize=optimize,
         allow_outside=allow_outside or [],
     )
 
 
-@app.command()
+@app.command(cls=_Command)
 def validate(
     paths: Annotated[
         list[str], typer.Argument(help="Files or directories to check.", show_default=False, metavar="PATH")
@@ -189,7 +266,7 @@ def validate(
     _guard(run_validate, paths, chosen, allow_outside or [])
 
 
-@app.command()
+@app.command(cls=_Command)
 def who(
     capability: Annotated[
         str, typer.Argument(help="The capability asked for, e.g. assembly.", show_default=False, metavar="CAPABILITY")
@@ -218,7 +295,49 @@ def who(
     _guard(run_who, capability, network or [], region, certification or [], output_format.value, allow_outside or [])
 
 
-@app.command()
+@app.command(cls=_Command)
+def network(
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Network files or directories.", show_default=False, metavar="PATH"),
+    ],
+    output_format: Annotated[
+        NetworkFormat,
+        typer.Option("--format", "-f", help="table; json; mermaid or dot draw the plug graph."),
+    ] = NetworkFormat.table,
+    allow_outside: AllowOutside = None,
+) -> None:
+    """Summarise a network: coverage, single points of failure, interfaces, plug graph."""
+    from sbn.commands.network import run_network
+
+    _guard(run_network, paths, output_format.value, allow_outside or [])
+
+
+@app.command(cls=_Command)
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier plan (sbn plan --format json).", metavar="OLD.json")],
+    new: Annotated[Path, typer.Argument(help="The later plan.", metavar="NEW.json")],
+    output_format: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
+) -> None:
+    """Compare two JSON plans: exit 0 when they plan alike, 1 when they differ."""
+    from sbn.commands.diff import run_diff
+
+    _guard(run_diff, old, new, output_format.value)
+
+
+@app.command(cls=_Command)
+def init(
+    directory: Annotated[
+        str, typer.Argument(help="Where to write the files (created if missing).", metavar="DIR", show_default=True)
+    ] = ".",
+) -> None:
+    """Write a small working network to start from; never overwrites a file."""
+    from sbn.commands.init import run_init
+
+    _guard(run_init, directory)
+
+
+@app.command(cls=_Command)
 def schema() -> None:
     """Print the JSON Schema (draft-07) of the input files."""
     from sbn.commands.schema import run_schema
@@ -229,10 +348,12 @@ def schema() -> None:
 def _guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> NoReturn:
     """Run a command and turn every outcome into its exit code, in this one place."""
     from sbn.errors import ExitCode, InputError, SbnError, Terminated
+    from sbn.numbers import exact
     from sbn.text import escape
 
     try:
-        code = action(*args, **kwargs)
+        with exact():
+            code = action(*args, **kwargs)
     except Terminated:
         # The temporary file is gone: end the way SIGTERM ends a process, so that whoever sent it sees that.
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -274,7 +395,7 @@ def _guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> NoReturn:
                 "(a bug; run with --debug for the traceback)\n"
             )
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
-    raise typer.Exit(code)
+    raise typer.Exit(int(code))
 
 
 def _quiet_stdout() -> None:

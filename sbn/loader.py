@@ -6,7 +6,6 @@ import dataclasses
 import difflib
 import errno
 import gc
-import heapq
 import os
 import stat
 from collections import defaultdict
@@ -14,7 +13,6 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Generic, get_args
 
@@ -22,7 +20,9 @@ from pydantic import BaseModel, ValidationError
 from typing_extensions import TypeVar
 
 from sbn.errors import Diagnostic, InputError, UsageError
+from sbn.graph import find_cycle
 from sbn.model import CRITERIA, Document, Module, NetworkInfo, Partner, Request
+from sbn.numbers import exact
 from sbn.sources import (
     STDIN,
     Identity,
@@ -89,17 +89,6 @@ class Network(Generic[M]):
     files: tuple[str, ...]
     warnings: tuple[Diagnostic, ...] = ()
     by_capability: dict[str, tuple[M, ...]] = field(default_factory=dict)
-    # quantity -> module id -> (cost, cost in cents, duration): requests of a run share them.
-    measures: dict[Decimal, dict[str, tuple[Decimal, int, int]]] = field(default_factory=dict, compare=False)
-    # capability -> what candidate filtering needs of each module offering it, built on first use.
-    offers: dict[str, tuple[Any, ...]] = field(default_factory=dict, compare=False)
-    # For candidates.py: per partner (regions, certifications, limited); per (fixed cost, fixed lead time) its measure.
-    partner_sets: dict[str, tuple[Any, ...]] = field(default_factory=dict, compare=False)
-    constant_measures: dict[tuple[Decimal, Decimal], tuple[Decimal, int, int]] = field(
-        default_factory=dict, compare=False
-    )
-    # (capability and the rules a request and step fix) -> the offers passing them, the others rejected.
-    filtered: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False)
     inputs: frozenset[Identity] = field(default=frozenset(), compare=False)  # every file read: never an --output
 
     def request_file(self, request: Request) -> str:
@@ -907,57 +896,6 @@ def check_steps(
         )
 
 
-def find_cycle(request: Request) -> list[str]:
-    """A cycle of `after` edges among the request's steps, or [] when there is none.
-
-    Depth first, on a stack of our own: a chain of 20,000 steps is as deep as it is long.
-    """
-    after = {step.id: [b for b in step.after if b != step.id] for step in request.steps}
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    for step in request.steps:
-        if step.id in state:
-            continue
-        state[step.id] = 1
-        trail = [step.id]
-        pending = [iter(after[step.id])]
-        while pending:
-            for before in pending[-1]:
-                if before not in after:
-                    continue
-                if state.get(before) == 1:
-                    return list(reversed(trail[trail.index(before) :]))
-                if before not in state:
-                    state[before] = 1
-                    trail.append(before)
-                    pending.append(iter(after[before]))
-                    break
-            else:
-                state[trail.pop()] = 2
-                pending.pop()
-    return []
-
-
-def topological_order(request: Request) -> list[int]:
-    """Step indices so that every step comes after the steps it waits for (ties by file order)."""
-    index = {step.id: i for i, step in enumerate(request.steps)}
-    waiting = [len({index[b] for b in step.after if b in index}) for step in request.steps]
-    followers: list[list[int]] = [[] for _ in request.steps]
-    for i, step in enumerate(request.steps):
-        for before in {index[b] for b in step.after if b in index}:
-            followers[before].append(i)
-    ready = [i for i, count in enumerate(waiting) if count == 0]
-    heapq.heapify(ready)
-    order: list[int] = []
-    while ready:
-        i = heapq.heappop(ready)
-        order.append(i)
-        for follower in followers[i]:
-            waiting[follower] -= 1
-            if waiting[follower] == 0:
-                heapq.heappush(ready, follower)
-    return order
-
-
 def _load_units(paths: Sequence[str], allow_outside: Sequence[str] = ()) -> list[Network[ModuleRef] | InputError]:
     """Validate what is under ``paths``: each network on its own when several are found.
 
@@ -1129,13 +1067,13 @@ def without_cycle_collection() -> Iterator[None]:
 
 def load_network(paths: Sequence[str], *, allow_outside: Sequence[str] = ()) -> Network:
     """Load and validate every file under ``paths``; raise InputError with every problem."""
-    with without_cycle_collection():
+    with exact(), without_cycle_collection():
         return _load_network(paths, allow_outside)
 
 
 def load_units(paths: Sequence[str], *, allow_outside: Sequence[str] = ()) -> list[Network[ModuleRef] | InputError]:
     """Validate what is under ``paths``, each network on its own (see _load_units); modules kept as ModuleRefs."""
-    with without_cycle_collection():
+    with exact(), without_cycle_collection():
         return _load_units(paths, allow_outside)
 
 
@@ -1143,5 +1081,5 @@ def load_for_plan(
     files: Sequence[str], networks: Sequence[str], *, allow_outside: Sequence[str] = ()
 ) -> tuple[Network, list[Request]]:
     """Load request files and network paths as one set; the requests are those of the files given."""
-    with without_cycle_collection():
+    with exact(), without_cycle_collection():
         return _load_for_plan(files, networks, allow_outside)

@@ -6,31 +6,25 @@ Numbers are ``Decimal`` parsed from the text as written, so money and durations 
 
 from __future__ import annotations
 
-import decimal
 import re
 from datetime import date, datetime
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from sbn.numbers import round_cent
 from sbn.text import quote
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NON_FINITE = frozenset({".inf", "+.inf", "-.inf", ".nan", "inf", "+inf", "-inf", "nan", "infinity", "-infinity"})
-CENT = Decimal("0.01")
 # Bigger numbers are refused, so a lead time like 1e999999999 cannot turn into a billion-digit integer.
 MAX_NUMBER = Decimal("1e12")
-# Finer numbers are refused, so 1e-999999999 cannot either. Numbers thus have at most 12 + 30 digits.
+# Finer numbers are refused, so 1e-999999999 cannot either. Numbers thus have at most 12 + 30 digits,
+# and sbn.numbers.PRECISION keeps every product and sum of them exact.
 MAX_DECIMALS = 30
-# sbn's arithmetic multiplies two numbers (per_unit × quantity: at most 84 digits) and adds a few of
-# those up; at this precision every such sum is exact, where Decimal's default of 28 digits rounds
-# (2.0000000000000000000000000000001 would ceil to 2). New threads start from DefaultContext.
-PRECISION = 120
-decimal.DefaultContext.prec = PRECISION
-decimal.getcontext().prec = PRECISION
 CRITERIA = ("cost", "time", "partners", "reputation", "preferred")
 
 
@@ -297,7 +291,7 @@ class Module(_Frozen):
 
     def cost_at(self, quantity: Decimal) -> Decimal:
         """cost(q), rounded half-up to the cent."""
-        return self.cost.at(quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+        return round_cent(self.cost.at(quantity))
 
     def duration_at(self, quantity: Decimal) -> int:
         """duration(q) in whole time units, rounded up exactly."""

@@ -1,30 +1,22 @@
-"""What planning produces: sbn's own result types, independent of the engine."""
+"""What planning produces: sbn's own result types, complete when made and never changed afterwards."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
+from sbn.backups import Backup, NoBackup
 from sbn.candidates import Candidate, Rejection, StepCandidates
+from sbn.evaluation import Evaluation, Handoff
 from sbn.model import Request
+from sbn.reasons import Reason
 from sbn.solver import SolveStatus
 
-
-@dataclass(frozen=True)
-class Handoff:
-    source: str  # the upstream step
-    interface: str | None
+__all__ = ["Assignment", "Backup", "Handoff", "ObjectiveValue", "Plan", "Run", "make_plan"]
 
 
 @dataclass(frozen=True)
-class Backup:
-    module: str
-    partner: str
-    cost_delta: int  # cents
-    finish_delta: int
-
-
-@dataclass
 class Assignment:
     step: str
     capability: str
@@ -34,23 +26,24 @@ class Assignment:
     start: int
     finish: int
     cost: int  # cents
-    handoffs: list[Handoff]
-    changed: bool | None = None
-    previous: str | None = None
-    backup: Backup | None = None
+    handoffs: tuple[Handoff, ...]
+    changed: bool | None = None  # with --from: whether the module differs from the previous plan's
+    previous: str | None = None  # with --from: the previous plan's module, if the step was in it
+    backup: Backup | None = None  # with --backups
+    backup_reason: str | None = None  # with --backups, when there is no backup: why
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
     request: Request
     status: SolveStatus
-    assignments: list[Assignment] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    steps: list[StepCandidates] = field(default_factory=list)
-    changes: int | None = None
-    backups: bool = False
-    single_points_of_failure: list[str] = field(default_factory=list)
-    picks: list[Candidate] = field(default_factory=list)
+    assignments: tuple[Assignment, ...]
+    reasons: tuple[Reason, ...]
+    steps: tuple[StepCandidates, ...]  # the candidates and rejections of every step
+    picks: tuple[Candidate, ...]
+    changes: int | None = None  # with --from
+    backups: bool = False  # with --backups: each assignment carries its backup
+    single_points_of_failure: tuple[str, ...] = ()
 
     @property
     def planned(self) -> bool:
@@ -71,3 +64,81 @@ class Plan:
     @property
     def rejected(self) -> list[tuple[str, Rejection]]:
         return [(entry.step.id, rejection) for entry in self.steps for rejection in entry.rejected]
+
+
+@dataclass(frozen=True)
+class ObjectiveValue:
+    """One criterion of a joint run (SPEC §7), its value over the planned requests, and whether it is proven."""
+
+    criterion: str  # "planned", or a criterion of --optimize
+    value: Decimal | int  # planned: requests; cost: currency; time: time units; the others: as in v1
+    proven: bool
+    priority: int | None = None  # planned: the priority class counted
+    bound: Decimal | None = None  # not proven: the best value the engine has proven possible, when it says
+
+
+@dataclass(frozen=True)
+class Run:
+    """Every plan of a run, in file order, and what the run as a whole came to."""
+
+    plans: tuple[Plan, ...]
+    joint: bool = False  # planned in one model (SPEC §7)
+    objective: tuple[ObjectiveValue, ...] = ()  # joint runs: the value of each stage
+
+
+def make_plan(
+    request: Request,
+    status: SolveStatus,
+    steps: Sequence[StepCandidates],
+    reasons: Sequence[Reason] = (),
+    picks: Sequence[Candidate] = (),
+    evaluation: Evaluation | None = None,
+    previous: dict[str, str] | None = None,
+    backups: Sequence[Backup | NoBackup] | None = None,
+) -> Plan:
+    """The plan of a request, whole: its assignments (when picked), what changed since ``previous`` (with
+    --from) and the backups (with --backups; one per step, or why no other partner can take over)."""
+    assignments = []
+    if evaluation is not None:
+        for i, (step, pick) in enumerate(zip(request.steps, picks, strict=True)):
+            before = previous.get(step.id) if previous is not None else None
+            assignments.append(
+                Assignment(
+                    step=step.id,
+                    capability=step.capability,
+                    module=pick.module.id,
+                    partner=pick.partner.id,
+                    quantity=pick.quantity,
+                    start=evaluation.starts[i],
+                    finish=evaluation.finishes[i],
+                    cost=pick.cost,
+                    handoffs=tuple(evaluation.handoffs[i]),
+                    changed=None if previous is None else before != pick.module.id,
+                    previous=before,
+                    backup=_backup(backups, i),
+                    backup_reason=_no_backup(backups, i),
+                )
+            )
+    changes = sum(1 for a in assignments if a.changed) if previous is not None and evaluation is not None else None
+    failing = tuple(a.step for a in assignments if a.backup is None) if backups is not None else ()
+    return Plan(
+        request=request,
+        status=status,
+        assignments=tuple(assignments),
+        reasons=tuple(reasons),
+        steps=tuple(steps),
+        picks=tuple(picks),
+        changes=changes,
+        backups=backups is not None,
+        single_points_of_failure=failing,
+    )
+
+
+def _backup(backups: Sequence[Backup | NoBackup] | None, i: int) -> Backup | None:
+    found = backups[i] if backups is not None else None
+    return found if isinstance(found, Backup) else None
+
+
+def _no_backup(backups: Sequence[Backup | NoBackup] | None, i: int) -> str | None:
+    found = backups[i] if backups is not None else None
+    return found.reason if isinstance(found, NoBackup) else None

@@ -15,48 +15,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from sbn.milp import Milp, Objective
+
 
 class SolveStatus(StrEnum):
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"
     INFEASIBLE = "infeasible"
     UNKNOWN = "unknown"
-
-
-@dataclass
-class Row:
-    group: str
-    index: list[int]
-    value: list[float]
-    lower: float
-    upper: float
-
-
-@dataclass
-class Milp:
-    """Columns and rows of a minimisation model; rows are tagged by the rule that made them."""
-
-    lower: list[float] = field(default_factory=list)
-    upper: list[float] = field(default_factory=list)
-    integer: list[bool] = field(default_factory=list)
-    rows: list[Row] = field(default_factory=list)
-
-    def add_column(self, lower: float, upper: float, integer: bool) -> int:
-        self.lower.append(lower)
-        self.upper.append(upper)
-        self.integer.append(integer)
-        return len(self.lower) - 1
-
-    def add_row(self, group: str, terms: dict[int, float], lower: float, upper: float) -> None:
-        index = sorted(terms)
-        self.rows.append(Row(group, index, [terms[i] for i in index], lower, upper))
-
-    @property
-    def groups(self) -> list[str]:
-        return list(dict.fromkeys(row.group for row in self.rows))
-
-
-Objective = dict[int, float]
 
 
 @dataclass
@@ -67,6 +33,10 @@ class Outcome:
     # What stopped the search when status is FEASIBLE or UNKNOWN: "time", "nodes", or "magnitude" (the
     # engine refused the model: an amount beyond its 1e15 limit).
     stopped_by: str = "time"
+    # When a limit stopped a stage: the engine's proven bound on that stage's objective (its best value
+    # is at least this), and the stage's value in the plan found.
+    bound: float | None = None
+    reached: float | None = None
 
 
 _INF = float("inf")
@@ -80,7 +50,7 @@ RELAXATION_FIRST_COLUMNS = 5000
 # A relaxation value this close to an integer counts as integral (HiGHS's own mip_feasibility_tolerance is 1e-6).
 _INTEGRAL = 1e-9
 # HiGHS's default feasibility tolerances, and the tightest value it accepts. By default a binary at
-# 1 - 1e-6 counts as 1, so a budget row over 1e6 cents can be broken by a cent (see planner._complete).
+# 1 - 1e-6 counts as 1, so a budget row over 1e6 cents can be broken by a cent (see planner.complete).
 _TOLERANCES = {"mip_feasibility_tolerance": 1e-6, "primal_feasibility_tolerance": 1e-7}
 _STRICT_TOLERANCE = 1e-10
 _engine: Any = None
@@ -88,8 +58,19 @@ _lock = threading.Lock()
 _interrupted = threading.Event()
 
 
-def new_highs() -> Any:
-    """A silent HiGHS instance with sbn's options (benchmarks build their raw models on it too)."""
+# sbn's fixed engine settings; solve() adds those that depend on the model and the run.
+OPTIONS: dict[str, Any] = {
+    "output_flag": False,
+    "random_seed": 0,
+    # One thread: deterministic, and on these small models faster than paying for a pool.
+    "threads": 1,
+    "mip_rel_gap": 0.0,
+    "mip_abs_gap": 0.5,
+}
+
+
+def new_highs(options: dict[str, Any] | None = None) -> Any:
+    """A silent HiGHS instance with sbn's options and then ``options`` (benchmarks build raw models on it too)."""
     import highspy
 
     # highspy prints a banner on standard output when created: keep stdout for results.
@@ -102,17 +83,13 @@ def new_highs() -> Any:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
-    engine.setOptionValue("output_flag", False)
-    engine.setOptionValue("random_seed", 0)
-    # One thread: deterministic, and on these small models faster than paying for a pool.
-    engine.setOptionValue("threads", 1)
-    engine.setOptionValue("mip_rel_gap", 0.0)
-    engine.setOptionValue("mip_abs_gap", 0.5)
+    for key, value in {**OPTIONS, **(options or {})}.items():
+        engine.setOptionValue(key, value)
     return engine
 
 
-def _highs() -> Any:
-    """One instance per process, reused for every solve."""
+def engine() -> Any:
+    """sbn's HiGHS instance: one per process, reused for every solve."""
     global _engine
     if _engine is None:
         _engine = new_highs()
@@ -127,6 +104,8 @@ def solve(
     meanwhile: Callable[[], None] | None = None,
     node_limit: int | None = None,
     strict: bool = False,
+    options: dict[str, Any] | None = None,
+    initial: Sequence[float] | None = None,
 ) -> Outcome:
     """Minimise the objectives in lexicographic order; each must be integer-valued.
 
@@ -135,73 +114,100 @@ def solve(
     branch and bound to that many nodes: a limit of work, unlike time, that gives the same result on
     every run (the engine runs single-threaded with a fixed seed). ``strict`` runs the engine at its
     tightest feasibility tolerance, for models whose large coefficients the default lets slip by a unit.
+    ``options`` are engine settings for this run only, over sbn's (benchmarks compare settings with them).
+    ``initial`` is a solution (a value per column) to start the first stage from.
     """
+    with _lock:
+        highs = engine()
+        highs.clearModel()
+        if options:
+            for key, value in options.items():
+                highs.setOptionValue(key, value)
+        try:
+            return _solve(highs, milp, objectives, time_limit, without_groups, meanwhile, node_limit, strict, initial)
+        finally:
+            if options:  # back to exactly sbn's settings for the next run
+                highs.resetOptions()
+                for key, value in OPTIONS.items():
+                    highs.setOptionValue(key, value)
+
+
+def _solve(
+    highs: Any,
+    milp: Milp,
+    objectives: Sequence[Objective],
+    time_limit: float,
+    without_groups: frozenset[str],
+    meanwhile: Callable[[], None] | None,
+    node_limit: int | None,
+    strict: bool,
+    initial: Sequence[float] | None = None,
+) -> Outcome:
     import highspy
 
-    with _lock:
-        highs = _highs()
-        highs.clearModel()
-        if not _pass_model(highs, milp, without_groups):
-            return Outcome(SolveStatus.UNKNOWN, stopped_by="magnitude")
-        # Presolve and the feasibility-jump heuristic cost milliseconds of set-up per run, more than a
-        # small model's whole search (measured on 300 models of the 1,000-request benchmark: 4.6 s -> 0.8 s).
-        small = len(milp.lower) <= SMALL_MODEL_COLUMNS
-        highs.setOptionValue("presolve", "off" if small else "choose")
-        highs.setOptionValue("mip_heuristic_run_feasibility_jump", not small)
-        # No presolve of sub-problems either: replaying the benchmark's 765 second stages, 1.22 s -> 0.90 s.
-        highs.setOptionValue("mip_root_presolve_only", small)
-        highs.setOptionValue("mip_max_nodes", node_limit if node_limit is not None else _NO_LIMIT)
-        for option, default in _TOLERANCES.items():
-            highs.setOptionValue(option, _STRICT_TOLERANCE if strict else default)
-        deadline = time.monotonic() + time_limit
-        achieved: list[float] = []
-        values: list[float] | None = None
-        stages = list(objectives) or [{}]
-        columns = len(milp.lower)
-        integer = [column for column, flag in enumerate(milp.integer) if flag]
-        for stage, objective in enumerate(stages):
-            costs = [0.0] * columns
-            for column, coefficient in objective.items():
-                costs[column] = coefficient
-            highs.changeColsCost(columns, list(range(columns)), costs)
-            if values is not None:
-                start = highspy.HighsSolution()
-                start.col_value = values
-                highs.setSolution(start)
-            # Later stages rarely have an integral relaxation (time with the tie-break: 1 of 845 on the
-            # 1,000-request benchmark, against 814 of 859 first stages), so only the first tries it.
-            # On large models the relaxation is a search of its own (1.8 s on GAP's 128,000-column
-            # instances) that branch and bound repeats at its root: there it only takes search time.
-            relaxed = None
-            if stage == 0 and not strict and 0 < len(integer) <= RELAXATION_FIRST_COLUMNS:
-                highs.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.001))
-                relaxed = _relaxation(highs, integer)
-            if relaxed is not None:
-                status = relaxed
-            else:
-                highs.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.001))
-                _run(highs, meanwhile)
-                meanwhile = None
-                status = highs.getModelStatus()
-            has_solution = highs.getInfo().primal_solution_status == 2
-            if status == highspy.HighsModelStatus.kOptimal:
-                values = list(highs.getSolution().col_value)
-                value = float(round(sum(values[c] * k for c, k in objective.items())))
-                achieved.append(value)
-                if stage + 1 < len(stages) and objective:
-                    index = sorted(objective)
-                    highs.addRow(-_INF, value + 0.5, len(index), index, [objective[i] for i in index])
-                continue
-            infeasible = (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible)
-            if status in infeasible and values is None:
-                return Outcome(SolveStatus.INFEASIBLE)
-            stopped_by = "nodes" if status == highspy.HighsModelStatus.kSolutionLimit else "time"
-            if has_solution:
-                values = list(highs.getSolution().col_value)
-            if values is None:
-                return Outcome(SolveStatus.UNKNOWN, stopped_by=stopped_by)
-            return Outcome(SolveStatus.FEASIBLE, values, achieved, stopped_by)
-        return Outcome(SolveStatus.OPTIMAL, values, achieved)
+    if not pass_model(highs, milp, without_groups):
+        return Outcome(SolveStatus.UNKNOWN, stopped_by="magnitude")
+    # Presolve and the feasibility-jump heuristic cost milliseconds of set-up per run, more than a
+    # small model's whole search (measured on 300 models of the 1,000-request benchmark: 4.6 s -> 0.8 s).
+    small = len(milp.lower) <= SMALL_MODEL_COLUMNS
+    highs.setOptionValue("presolve", "off" if small else "choose")
+    highs.setOptionValue("mip_heuristic_run_feasibility_jump", not small)
+    # No presolve of sub-problems either: replaying the benchmark's 765 second stages, 1.22 s -> 0.90 s.
+    highs.setOptionValue("mip_root_presolve_only", small)
+    highs.setOptionValue("mip_max_nodes", node_limit if node_limit is not None else _NO_LIMIT)
+    for option, default in _TOLERANCES.items():
+        highs.setOptionValue(option, _STRICT_TOLERANCE if strict else default)
+    deadline = time.monotonic() + time_limit
+    achieved: list[float] = []
+    values: list[float] | None = list(initial) if initial is not None else None
+    stages = list(objectives) or [{}]
+    columns = len(milp.lower)
+    integer = [column for column, flag in enumerate(milp.integer) if flag]
+    for stage, objective in enumerate(stages):
+        costs = [0.0] * columns
+        for column, coefficient in objective.items():
+            costs[column] = coefficient
+        highs.changeColsCost(columns, list(range(columns)), costs)
+        if values is not None:
+            start = highspy.HighsSolution()
+            start.col_value = values
+            highs.setSolution(start)
+        # Later stages rarely have an integral relaxation (time with the tie-break: 1 of 845 on the
+        # 1,000-request benchmark, against 814 of 859 first stages), so only the first tries it.
+        # On large models the relaxation is a search of its own (1.8 s on GAP's 128,000-column
+        # instances) that branch and bound repeats at its root: there it only takes search time.
+        relaxed = None
+        if stage == 0 and not strict and 0 < len(integer) <= RELAXATION_FIRST_COLUMNS:
+            highs.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.001))
+            relaxed = _relaxation(highs, integer)
+        if relaxed is not None:
+            status = relaxed
+        else:
+            highs.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.001))
+            _run(highs, meanwhile)
+            meanwhile = None
+            status = highs.getModelStatus()
+        has_solution = highs.getInfo().primal_solution_status == 2
+        if status == highspy.HighsModelStatus.kOptimal:
+            values = list(highs.getSolution().col_value)
+            value = float(round(sum(values[c] * k for c, k in objective.items())))
+            achieved.append(value)
+            if stage + 1 < len(stages) and objective:
+                index = sorted(objective)
+                highs.addRow(-_INF, value + 0.5, len(index), index, [objective[i] for i in index])
+            continue
+        infeasible = (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible)
+        if status in infeasible and not achieved:
+            return Outcome(SolveStatus.INFEASIBLE)
+        stopped_by = "nodes" if status == highspy.HighsModelStatus.kSolutionLimit else "time"
+        if has_solution:
+            values = list(highs.getSolution().col_value)
+        if values is None:
+            return Outcome(SolveStatus.UNKNOWN, stopped_by=stopped_by)
+        bound = highs.getInfo().mip_dual_bound
+        reached = sum(values[c] * k for c, k in objective.items())
+        return Outcome(SolveStatus.FEASIBLE, values, achieved, stopped_by, bound, reached)
+    return Outcome(SolveStatus.OPTIMAL, values, achieved)
 
 
 def _relaxation(highs: Any, integer: list[int]) -> Any:
@@ -292,7 +298,7 @@ def interrupted_mid_search() -> bool:
     return _interrupted.is_set()
 
 
-def _pass_model(highs: Any, milp: Milp, without_groups: frozenset[str]) -> bool:
+def pass_model(highs: Any, milp: Milp, without_groups: frozenset[str] = frozenset()) -> bool:
     """Hand the model to the engine; False when it refuses it (a coefficient beyond 1e15)."""
     import highspy
 

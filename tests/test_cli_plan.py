@@ -49,6 +49,8 @@ def invoke(*args: str) -> tuple[int, str, str]:
         ("webshop.json", [WEBSHOP, "--format", "json"]),
         ("webshop.yaml", [WEBSHOP, "--format", "yaml"]),
         ("webshop.md", [WEBSHOP, "--format", "markdown"]),
+        # A dated request with a deadline: the finish date follows the finish, as in the table.
+        ("heat-pilot.md", [HEAT, "--format", "markdown", "--request", "eemvallei-amersfoort-pilot-12"]),
         ("heat.table.txt", [HEAT]),
         ("heat.json", [HEAT, "--format", "json"]),
         ("heat-backups.table.txt", [HEAT, "--backups", "--request", "eemvallei-amersfoort-pilot-12"]),
@@ -130,7 +132,7 @@ def test_internal_error_is_one_line_and_debug_shows_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sbn.planner, "plan_requests", broken)
+    monkeypatch.setattr(sbn.planner, "plan_run", broken)
     assert main(["plan", WEBSHOP]) == 3
     err = capsys.readouterr().err
     assert err == "sbn: internal error: RuntimeError: boom (a bug; run with --debug for the traceback)\n"

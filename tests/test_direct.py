@@ -13,19 +13,21 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
-from planning_helpers import Doc, load, module, partner, plan_dict, request, step
-from test_bruteforce import networks
-from test_replan import replans
+from support.build import Doc, load, module, partner, plan_dict, request, step
+from support.strategies import examples, networks, replans
 
-from sbn.candidates import Usage, find_candidates
-from sbn.planner import Options, _depends_on, _prepare, plan_request, settle_directly
+from sbn.candidates import Catalog, find_candidates
+from sbn.ledger import Usage
+from sbn.lookahead import depends_on
+from sbn.planner import Options, Prepared, plan_request, prepare, take
+from sbn.settle import settle_directly
 
 
 def settled(directory: Path, doc: Doc, previous: dict[str, str] | None = None) -> list[str] | None:
     """The modules settle_directly picks for the document's only request, or None when it leaves it to the engine."""
     network = load(directory, doc)
     req = network.requests[0]
-    entries = find_candidates(network, req, Usage())
+    entries = find_candidates(Catalog(network), req, Usage())
     found = settle_directly(network, req, entries, Usage(), list(dict.fromkeys(req.optimize)), previous)
     return None if found is None else [c.module.id for c in found[0]]
 
@@ -136,7 +138,7 @@ def test_ties_go_to_the_cheaper_then_faster_then_earlier_module(tmp_path: Path) 
     assert settled(tmp_path, chain_doc(modules, optimize=["time"])) == ["a1", "b1"]
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks())
 def test_settled_plans_are_the_engines_byte_for_byte(doc: Doc) -> None:
     with tempfile.TemporaryDirectory() as name:
@@ -145,7 +147,7 @@ def test_settled_plans_are_the_engines_byte_for_byte(doc: Doc) -> None:
     assert json.dumps(direct) == json.dumps(engine)
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(replans())
 def test_settled_replans_are_the_engines_byte_for_byte(case: tuple[Doc, Doc, list[str]]) -> None:
     before, after, left = case
@@ -157,7 +159,7 @@ def test_settled_replans_are_the_engines_byte_for_byte(case: tuple[Doc, Doc, lis
     assert json.dumps(direct) == json.dumps(engine)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks())
 def test_requests_prepared_ahead_get_the_plans_of_one_by_one_planning(doc: Doc) -> None:
     """Several requests sharing capacity: a preparation made before the previous plan is used only if still right."""
@@ -189,16 +191,15 @@ def test_a_preparation_that_read_capacity_the_previous_plan_used_is_redone(tmp_p
     assert [[a["module"] for a in p["assignments"]] for p in plans] == [["a1", "b2"], ["a2", "b2"]]
 
 
-def prepared_and_first_plan(directory: Path, doc: Doc) -> tuple[Any, Any, Usage]:
+def prepared_and_first_plan(directory: Path, doc: Doc) -> tuple[Prepared, Any, Usage]:
     """r2 prepared on the capacity before r1, as while the engine searches for r1; r1's plan; the usage after it."""
     network = load(directory, doc)
     first, second = network.requests
     options = Options()
-    work = _prepare(network, second, Usage(), options)
+    work = prepare(Catalog(network), second, Usage(), options)
     plan = plan_request(network, first, Usage(), options)
     usage = Usage()
-    for candidate in plan.picks:
-        usage.add(candidate)
+    take(usage, first.id, plan.picks)
     return work, plan, usage
 
 
@@ -220,21 +221,21 @@ def capped_doc(**second: Any) -> Doc:
 def test_a_preparation_is_redone_when_the_plan_used_a_capped_module_it_rejected_for_capacity(tmp_path: Path) -> None:
     work, first, usage = prepared_and_first_plan(tmp_path, capped_doc(quantity=3))
     assert [c.module.id for c in first.picks] == ["a1", "b1"]
-    reasons = {r.module: r.detail for entry in work.plan.steps for r in entry.rejected}
+    reasons = {r.module: r.detail for entry in work.outcome.steps for r in entry.rejected}
     assert reasons["a1"] == "module capacity 2 left, step needs 3"  # worded on the capacity before r1
-    assert _depends_on(work, first.picks, usage)
+    assert depends_on(work.outcome.steps, first.picks, usage)
 
 
 def test_a_preparation_is_redone_when_a_capped_candidate_no_longer_fits(tmp_path: Path) -> None:
     work, first, usage = prepared_and_first_plan(tmp_path, capped_doc(quantity=2))
-    assert "a1" in [c.module.id for c in work.plan.steps[0].candidates]  # 2 left before r1, 1 after
-    assert _depends_on(work, first.picks, usage)
+    assert "a1" in [c.module.id for c in work.outcome.steps[0].candidates]  # 2 left before r1, 1 after
+    assert depends_on(work.outcome.steps, first.picks, usage)
 
 
 def test_a_preparation_is_kept_when_a_capped_candidate_still_fits_whatever_the_plan_takes(tmp_path: Path) -> None:
     work, first, usage = prepared_and_first_plan(tmp_path, capped_doc(quantity=1))
-    assert "a1" in [c.module.id for c in work.plan.steps[0].candidates]  # 1 left after r1: enough
-    assert not _depends_on(work, first.picks, usage)
+    assert "a1" in [c.module.id for c in work.outcome.steps[0].candidates]  # 1 left after r1: enough
+    assert not depends_on(work.outcome.steps, first.picks, usage)
 
 
 def test_a_preparation_is_kept_when_the_capped_module_was_rejected_for_a_reason_capacity_cannot_change(
@@ -242,8 +243,10 @@ def test_a_preparation_is_kept_when_the_capped_module_was_rejected_for_a_reason_
 ) -> None:
     work, first, usage = prepared_and_first_plan(tmp_path, capped_doc(region="DE"))
     assert [c.module.id for c in first.picks] == ["a1", "b1"]
-    assert {r.module: r.reason for entry in work.plan.steps for r in entry.rejected} == {"a1": "do not serve region DE"}
-    assert not _depends_on(work, first.picks, usage)
+    assert {r.module: r.reason for entry in work.outcome.steps for r in entry.rejected} == {
+        "a1": "do not serve region DE"
+    }
+    assert not depends_on(work.outcome.steps, first.picks, usage)
     # A plan of modules without capacity never changes another request.
     uncapped = [c for c in first.picks if c.module.capacity is None]
-    assert not _depends_on(work, uncapped, usage)
+    assert not depends_on(work.outcome.steps, uncapped, usage)

@@ -44,7 +44,10 @@ VALUE_OPTIONS = {
 }  # fmt: skip
 PATH_OPTIONS = {"--network", "-n"}
 OUTPUT_OPTIONS = {"--output", "-o"}
-PATH_COMMANDS = {"plan", "validate"}  # their positional arguments are paths
+PATH_COMMANDS = {"plan", "validate", "network"}  # their positional arguments are paths
+# Their positional arguments are files in the scratch directory: diff reads them (written by an
+# earlier line), init writes there (never into the repository).
+SCRATCH_COMMANDS = {"diff": "inputs", "init": "outputs"}
 
 
 def fenced_blocks(text: str) -> list[tuple[str, list[str]]]:
@@ -160,9 +163,13 @@ def parse(document: str, line: str) -> Command:
             continue
         if not arg.startswith("-") and arg != command and command in PATH_COMMANDS and missing(arg):
             skip = f"{arg} is not in the repository"
+        if not arg.startswith("-") and arg != command and command in SCRATCH_COMMANDS:
+            (inputs if SCRATCH_COMMANDS[command] == "inputs" else outputs).append(arg)
         if arg == "-":
             skip = "reads standard input"
         index += 1
+    if skip is None and command == "init" and not outputs:
+        skip = "writes into the working directory"
     return Command(document, line.strip(), code.strip(), args, expected, skip, tuple(outputs), tuple(inputs), cwd)
 
 
@@ -198,6 +205,10 @@ def _redirect(args: tuple[str, ...], scratch: Path) -> list[str]:
     for index, arg in enumerate(moved[:-1]):
         if arg in OUTPUT_OPTIONS or arg == "--from":
             moved[index + 1] = str(scratch / moved[index + 1])
+    if moved and moved[0] in SCRATCH_COMMANDS:
+        for index, arg in enumerate(moved[1:], start=1):
+            if not arg.startswith("-") and moved[index - 1] not in VALUE_OPTIONS:
+                moved[index] = str(scratch / arg)
     return moved
 
 
@@ -211,6 +222,13 @@ def _setup_for(command: Command) -> list[Command] | None:
         if not writers:
             return None
         setup.append(writers[-1])
+    if command.args[:1] == ("init",) and command.expected == 2:
+        # A refusal to overwrite: the earlier line that wrote the same directory runs first.
+        setup += [
+            c
+            for c in COMMANDS[: COMMANDS.index(command)]
+            if c.document == command.document and c.args[:1] == ("init",) and c.outputs == command.outputs
+        ][-1:]
     return setup
 
 
@@ -227,7 +245,7 @@ def test_documents_show_commands() -> None:
     runnable = [c for c in COMMANDS if c.skip is None and c.document == "docs/commands.md"]
     assert len(runnable) >= 15, "docs/commands.md should show runnable examples of every command"
     shown = {c.args[0] for c in runnable if c.args}
-    assert {"plan", "validate", "who", "schema"} <= shown
+    assert {"plan", "validate", "who", "schema", "network", "diff", "init"} <= shown
 
 
 @pytest.mark.parametrize("command", _params())

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-import sbn.formulation
+import sbn.objectives
+from benchmarks.generate import generate
 from sbn.loader import load_for_plan
 from sbn.planner import Options, plan_requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from generate import generate
 
 
 def _costs(requests_file: Path, options: Options) -> list[tuple[int | None, int | None, int | None]]:
@@ -31,6 +28,6 @@ def test_folded_stages_give_the_same_optimum_as_separate_stages(
     gone = first.assignments[0].partner
     options = Options(without=frozenset({gone}), previous=previous)
     folded = _costs(requests_file, options)
-    monkeypatch.setattr(sbn.formulation, "FOLD_LIMIT", 1)  # nothing folds: one stage per criterion
+    monkeypatch.setattr(sbn.objectives, "FOLD_LIMIT", 1)  # nothing folds: one stage per criterion
     separate = _costs(requests_file, options)
     assert folded == separate

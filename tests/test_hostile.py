@@ -547,7 +547,7 @@ def test_usage_errors_escape_what_they_quote(runner: CliRunner, write: Write) ->
         "sbn: error: unknown request 'r\\x1b'"
     )
     _, _, err = sbn_cli(runner, "who", "c\x1b[2J", "--network", "net.yaml", "--region", "N\nL")
-    assert err == "no module offers 'c\\x1b[2J' with region N\\nL (0 offer it in all)\n"
+    assert err == "no module offers 'c\\x1b[2J' with region N\\nL (no module offers it at all)\n"
 
 
 def test_a_newline_in_a_name_does_not_forge_markdown(runner: CliRunner, write: Write) -> None:

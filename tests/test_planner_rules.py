@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from planning_helpers import (
+from support.build import (
     Doc,
     Number,
     assignment,
@@ -337,7 +337,11 @@ def test_handoffs_one_per_after_edge_in_after_order(tmp_path: Path) -> None:
 def test_plug_with_no_match_at_all_names_both_sides(tmp_path: Path) -> None:
     modules = [module("maker", "p1", "build", outputs=["unit"]), module("shipper", "p2", "ship", inputs=["pallet"])]
     reasons = infeasible(tmp_path, modules, request("r", step("build"), step("ship", after=["build"])))
-    assert reasons == ["no module for step ship accepts what step build outputs: [unit] vs [pallet]"]
+    # Which list is which, and whose: the upstream step's outputs, the later step's inputs.
+    assert reasons == [
+        "no module for step ship accepts what step build outputs: step build's modules (maker) output [unit]; "
+        "step ship's modules (shipper) accept [pallet]"
+    ]
 
 
 def test_plug_in_conflict_with_the_budget_names_both(tmp_path: Path) -> None:
@@ -906,8 +910,8 @@ def test_only_the_steps_without_candidates_are_listed(tmp_path: Path) -> None:
     ]
     reasons = infeasible(tmp_path, modules, request("r", step("a"), step("b"), step("c"), region="NL"))
     assert reasons == [
-        "step b (b): 0 of 1 modules fit: 1 do not serve region NL",
-        "step c (c): 0 of 1 modules fit: 1 do not serve region NL",
+        "step b (b): 0 of 1 modules fit: 1 does not serve region NL",
+        "step c (c): 0 of 1 modules fit: 1 does not serve region NL",
     ]
 
 

@@ -1,7 +1,7 @@
 """Pick, plug and play again (SPEC §5): --without, --from with minimal change, --backups.
 
 Hand-made cases pin each behaviour; the property tests check minimality and backups against the
-exhaustive reference of test_bruteforce on small random networks.
+exhaustive reference of support.reference on small random networks.
 """
 
 from __future__ import annotations
@@ -9,15 +9,13 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from planning_helpers import (
+from support.build import (
     Doc,
     assignment,
     module,
@@ -30,7 +28,8 @@ from planning_helpers import (
     run_cli,
     step,
 )
-from test_bruteforce import Reference, networks, objective, planning_order
+from support.reference import Reference, objective, planning_order
+from support.strategies import examples, networks, replans
 
 # -- --without -------------------------------------------------------------------------------
 
@@ -409,7 +408,25 @@ def test_no_backup_among_the_same_partners_modules_is_a_single_point_of_failure(
     assert data is not None
     entry = only_plan(data)
     assert assignment(entry, "build")["backup"] is None
+    assert assignment(entry, "build")["backup_reason"] == "no other partner offers build"
     assert entry["single_points_of_failure"] == ["build"]
+
+
+def test_no_backup_says_why_each_module_of_another_partner_cannot_take_over(tmp_path: Path) -> None:
+    # a3 would join p3 with p2, whom p3 avoids; a4 does not serve the region.
+    partners = [partner("p1"), partner("p2"), partner("p3", interests={"avoid": ["p2"]}), partner("p4")]
+    modules = [
+        module("a1", "p1", "a", regions=["NL"]),
+        module("a3", "p3", "a", regions=["NL"]),
+        module("a4", "p4", "a", regions=["DE"]),
+        module("b2", "p2", "b", regions=["NL"]),
+    ]
+    entry = backup_case(tmp_path, modules, request("r", step("a"), step("b"), region="NL"), partners)
+    assert assignment(entry, "a")["backup"] is None
+    assert assignment(entry, "a")["backup_reason"] == (
+        "no module of another partner fits: 1 would break avoid, 1 does not serve region NL"
+    )
+    assert assignment(entry, "b")["backup_reason"] == "no other partner offers b"
 
 
 def backup_case(
@@ -517,37 +534,7 @@ def test_backup_obeys_the_single_module_rules(tmp_path: Path) -> None:
 # -- properties on small random networks -----------------------------------------------------
 
 
-@st.composite
-def replans(draw: st.DrawFn) -> tuple[Doc, Doc, list[str]]:
-    """A network, the same network a little later, and the partners that left."""
-    before = draw(networks())
-    modules = list(before.modules)
-    for _ in range(draw(st.integers(0, 2))):
-        if len(modules) > 1:
-            modules.pop(draw(st.integers(0, len(modules) - 1)))
-    if draw(st.booleans()):
-        index = draw(st.integers(0, len(modules) - 1))
-        modules[index] = {**modules[index], "cost": draw(st.sampled_from(["0", "1", "30"]))}
-    requests = list(before.requests)
-    if draw(st.integers(0, 3)) == 0:
-        # A step renamed: the previous plan names a step that is gone.
-        r = draw(st.integers(0, len(requests) - 1))
-        old = requests[r]["steps"][0]["id"]
-
-        def rename(s: dict[str, Any]) -> dict[str, Any]:
-            return {
-                **s,
-                "id": "new" if s["id"] == old else s["id"],
-                "after": ["new" if a == old else a for a in s.get("after", [])],
-            }
-
-        requests[r] = {**requests[r], "steps": [rename(s) for s in requests[r]["steps"]]}
-    after = replace(before, modules=modules, requests=requests)
-    left = draw(st.lists(st.sampled_from([p["id"] for p in before.partners]), max_size=1))
-    return before, after, left
-
-
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(replans())
 def test_minimal_change_is_truly_minimal(case: tuple[Doc, Doc, list[str]]) -> None:
     before, after, left = case
@@ -589,7 +576,7 @@ def test_minimal_change_is_truly_minimal(case: tuple[Doc, Doc, list[str]]) -> No
         ref.take(req, picks)
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks())
 def test_backups_are_the_best_valid_single_step_swaps(doc: Doc) -> None:
     with tempfile.TemporaryDirectory() as name:

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import difflib
-import json
 import os
-import re
 import signal
 import stat
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence, Set
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sbn.errors import Diagnostic, InputError, Terminated, UsageError
+from sbn.errors import ExitCode, Terminated, UsageError
 from sbn.loader import MAX_SUGGESTED_LENGTH, Network, load_for_plan
-from sbn.sources import Identity, SourceError, identity, read_file, reason
+from sbn.result import Run
+from sbn.sources import Identity, identity, reason
 from sbn.text import quote, shown_path
-from sbn.yamlread import locate
 
 
 def run_plan(
@@ -36,14 +33,20 @@ def run_plan(
     without: Sequence[str],
     previous: Path | None,
     backups: bool,
+    joint: bool = False,
+    optimize: str | None = None,
     allow_outside: Sequence[str] = (),
 ) -> int:
+    criteria = _criteria(optimize, joint)
     if output is not None:
         output = _check_output(str(output))
     network, requests = load_for_plan(files, networks, allow_outside=allow_outside)
     earlier = read_previous(previous) if previous is not None else None
     if output is not None:
-        _refuse_input_as_output(output, network.inputs | ({earlier[1]} if earlier is not None else set()))
+        read = set(network.inputs)
+        if previous is not None and (found := identity(previous)) is not None:
+            read.add(found)
+        _refuse_input_as_output(output, read)
     for diagnostic in network.warnings:
         sys.stderr.write(diagnostic.render() + "\n")
     for partner_id in without:
@@ -58,23 +61,45 @@ def run_plan(
         requests = [request for request in requests if request.id in chosen]
     if not requests:
         raise UsageError("no requests to plan in the files given")
-    from sbn.planner import Options, plan_requests
+    from sbn.planner import Options, plan_run
+    from sbn.solver import SolveStatus
 
     options = Options(
         time_limit=time_limit,
         node_limit=node_limit,
         without=frozenset(without),
-        previous=earlier[0] if earlier is not None else None,
+        previous=earlier,
         backups=backups,
+        joint=joint,
+        optimize=criteria,
     )
-    plans = plan_requests(network, requests, options)
-    text = render(network, plans, output_format, explain, to_terminal=output is None)
+    run = plan_run(network, requests, options)
+    text = render(network, run, output_format, explain, to_terminal=output is None)
     if text is not None:
         if output is None:
             sys.stdout.write(text)
         else:
             write_atomically(output, text)
-    return 0 if all(plan.planned and plan.status.value == "optimal" for plan in plans) else 1
+    return ExitCode.OK if all(plan.status == SolveStatus.OPTIMAL for plan in run.plans) else ExitCode.NOT_PLANNED
+
+
+def _criteria(optimize: str | None, joint: bool) -> tuple[str, ...]:
+    """The criteria of --optimize (SPEC §7): comma-separated, each known, only with --joint."""
+    from sbn.model import CRITERIA
+
+    if optimize is None:
+        return ("cost", "time")
+    if not joint:
+        raise UsageError("--optimize needs --joint: without it each request is planned by its own 'optimize'")
+    chosen = tuple(part.strip() for part in optimize.split(",") if part.strip())
+    for criterion in chosen:
+        if criterion not in CRITERIA:
+            raise UsageError(
+                _unknown("criterion", criterion, CRITERIA) + f" (in --optimize; one of {', '.join(CRITERIA)})"
+            )
+    if len(set(chosen)) != len(chosen):
+        raise UsageError(f"--optimize {quote(optimize, bare=True)}: a criterion is named twice")
+    return chosen
 
 
 def _unknown(kind: str, name: str, known: Sequence[str] | dict) -> str:  # type: ignore[type-arg]
@@ -83,20 +108,22 @@ def _unknown(kind: str, name: str, known: Sequence[str] | dict) -> str:  # type:
     return message + (f" (did you mean {quote(close[0])}?)" if close else "")
 
 
-def render(network: Network, plans: list, output_format: str, explain: bool, to_terminal: bool) -> str | None:  # type: ignore[type-arg]
+def render(network: Network, run: Run, output_format: str, explain: bool, to_terminal: bool) -> str | None:
     """The result as text; a table for a terminal is printed directly (colour only on a terminal)."""
     if output_format == "json":
         from sbn.render.data import render_json
 
-        return render_json(network, plans, explain)
+        return render_json(network, run, explain)
     if output_format == "yaml":
         from sbn.render.data import render_yaml
 
-        return render_yaml(network, plans, explain)
+        return render_yaml(network, run, explain)
     if output_format == "markdown":
         from sbn.render.markdown import render_markdown
 
-        return render_markdown(network, plans, explain)
+        return render_markdown(network, run, explain)
+    if output_format in ("html", "csv", "ics"):
+        return _share(network, run, output_format, explain)
     from io import StringIO
 
     from rich.console import Console
@@ -104,13 +131,33 @@ def render(network: Network, plans: list, output_format: str, explain: bool, to_
     from sbn.render.table import render_table
 
     if to_terminal:
-        render_table(Console(highlight=False), network, plans, explain)
+        render_table(Console(highlight=False), network, run, explain)
         return None
     buffer = StringIO()
     render_table(
-        Console(file=buffer, highlight=False, no_color=True, width=160, force_terminal=False), network, plans, explain
+        Console(file=buffer, highlight=False, no_color=True, width=160, force_terminal=False), network, run, explain
     )
     return buffer.getvalue()
+
+
+def _share(network: Network, run: Run, output_format: str, explain: bool) -> str:
+    """The formats for sharing beyond the network, rendered from the plan document alone."""
+    from sbn.render.document import shared_document
+
+    document = shared_document(network, run, explain)
+    if output_format == "html":
+        from sbn.render.html import render_html
+
+        return render_html(document)
+    if output_format == "csv":
+        from sbn.render.csv import render_csv
+
+        return render_csv(document)
+    from sbn.render.ics import events, render_ics
+
+    if next(events(document), None) is None:
+        sys.stderr.write("sbn: note: no assignment has dates (give the requests a start date): the calendar is empty\n")
+    return render_ics(document)
 
 
 def _check_output(raw: str) -> Path:
@@ -219,143 +266,9 @@ def _terminated_raises() -> Iterator[None]:
         signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
-def read_previous(path: Path) -> tuple[dict[str, dict[str, str]], Identity]:
-    """Step -> module per request from an earlier `sbn.plan/v1` JSON output, checked for its shape; and its identity."""
-    name = str(path)
-    shown = shown_path(name)
-    try:
-        is_directory = stat.S_ISDIR(os.stat(path).st_mode)
-    except (OSError, ValueError) as exc:
-        why = reason(exc).lower() if isinstance(exc, OSError) else "the name holds a NUL character"
-        raise UsageError(f"--from {shown}: {why}") from None
-    if is_directory:
-        raise UsageError(f"--from {shown} is a directory: give an earlier plan's JSON file")
-    try:
-        raw, read = read_file(path)
-    except SourceError as exc:
-        raise UsageError(f"--from {shown}: {exc}") from None
-    try:
-        # utf-8-sig: a byte-order mark, as some Windows editors write, is read past.
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError([Diagnostic(name, line, 1, "invalid JSON: not UTF-8 text")]) from None
-    try:
-        # Numbers are not used, only checked for being numbers: as decimals any length reads in linear time.
-        data = json.loads(text, parse_int=Decimal, parse_float=Decimal)
-    except json.JSONDecodeError as exc:
-        raise InputError([Diagnostic(name, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")]) from None
-    except RecursionError:
-        line, column = _too_deep(text)
-        raise InputError([Diagnostic(name, line, column, "invalid JSON: nested too deeply")]) from None
-    if not isinstance(data, dict) or data.get("schema") != "sbn.plan/v1" or not isinstance(data.get("plans"), list):
-        raise InputError(
-            [Diagnostic(name, 1, 1, "not an sbn plan: expected a JSON object with schema 'sbn.plan/v1' and plans")]
-        )
-    previous: dict[str, dict[str, str]] = {}
-    seen: dict[str, int] = {}
-    problems: list[tuple[tuple[str | int, ...], str]] = []
-    for i, plan in enumerate(data["plans"]):
-        where: tuple[str | int, ...] = ("plans", i)
-        if not isinstance(plan, dict):
-            problems.append((where, f"a plan must be an object, got {_json_kind(plan)}"))
-            continue
-        request = _string_field(plan, "request", where, problems)
-        assignments = plan.get("assignments", [])
-        if not isinstance(assignments, list):
-            problems.append(((*where, "assignments"), f"'assignments' must be a list, got {_json_kind(assignments)}"))
-            continue
-        steps: dict[str, str] = {}
-        for j, assignment in enumerate(assignments):
-            at = (*where, "assignments", j)
-            if not isinstance(assignment, dict):
-                problems.append((at, f"an assignment must be an object, got {_json_kind(assignment)}"))
-                continue
-            step = _string_field(assignment, "step", at, problems)
-            module = _string_field(assignment, "module", at, problems)
-            if step is not None and step in steps:
-                problems.append(((*at, "step"), f"step {quote(step)} appears twice in this plan"))
-            elif step is not None and module is not None:
-                steps[step] = module
-        if request is not None and request in seen:
-            problems.append(
-                ((*where, "request"), f"request {quote(request)} appears twice (first in plan {seen[request] + 1})")
-            )
-        elif request is not None:
-            seen[request] = i
-            previous[request] = steps
-    if problems:
-        root = _json_nodes(name, text)
-        # Every problem, so that the report can say how many are not shown.
-        raise InputError([Diagnostic(name, *locate(root, where), message) for where, message in problems])
-    return previous, read
+def read_previous(path: Path) -> dict[str, dict[str, str]]:
+    """Step -> module per request from an earlier `sbn.plan/v1` JSON output, checked for its shape."""
+    from sbn.planjson import Shape, read_plans, string
 
-
-def _string_field(
-    data: dict[str, Any], key: str, where: tuple[str | int, ...], problems: list[tuple[tuple[str | int, ...], str]]
-) -> str | None:
-    value = data.get(key)
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            problems.append(((*where, key), f"'{key}' holds a lone surrogate, which is not text: {quote(value)}"))
-            return None
-        return value
-    if key not in data:
-        problems.append((where, f"missing '{key}'"))
-    else:
-        problems.append(((*where, key), f"'{key}' must be a string, got {_json_kind(value)}"))
-    return None
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | Decimal):
-        return f"the number {quote(value, bare=True)}"
-    if isinstance(value, str):
-        return f"the string {quote(value)}"
-    return "a list" if isinstance(value, list) else "an object"
-
-
-def _json_nodes(name: str, text: str) -> Any:
-    """The JSON as YAML nodes (JSON is YAML), only to tell where a problem is; None if that fails."""
-    from sbn.yamlread import Source, compose
-
-    # YAML refuses the escape of a lone surrogate that JSON allows: one as long takes its place.
-    text = _SURROGATE_ESCAPE.sub(r"\1\\u0020", text)
-    try:
-        return compose(Source(name, text))
-    except Exception:  # positions are a courtesy: the problem is reported at 1:1 instead
-        return None
-
-
-_SURROGATE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-
-
-def _too_deep(text: str) -> tuple[int, int]:
-    """Line and column of the first bracket beyond the depth Python's JSON reader can follow."""
-    depth, inside, escaped, line, start = 0, False, False, 1, 0
-    limit = sys.getrecursionlimit() // 2
-    for index, char in enumerate(text):
-        if inside:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                inside = False
-        elif char == '"':
-            inside = True
-        elif char in "[{":
-            depth += 1
-            if depth > limit:
-                return line, index - start + 1
-        elif char in "]}":
-            depth -= 1
-        if char == "\n":
-            line, start = line + 1, index + 1
-    return 1, 1
+    plans = read_plans(path, Shape(plan={}, assignment={"module": string}), "--from")
+    return {request: {step: a["module"] for step, a in plan.assignments.items()} for request, plan in plans.items()}

@@ -6,6 +6,8 @@ import json
 import sys
 from typing import Any
 
+from sbn.errors import ExitCode
+
 SCHEMA_ID = "https://sbn.dev/schema/sbn.schema.json"
 
 
@@ -41,4 +43,4 @@ def render_schema() -> str:
 
 def run_schema() -> int:
     sys.stdout.write(render_schema())
-    return 0
+    return ExitCode.OK

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
-from sbn.errors import Diagnostic, InputError
-from sbn.loader import MAX_REPORTED, load_units
+from sbn.errors import Diagnostic, ExitCode, InputError
+from sbn.loader import MAX_REPORTED, Network, load_units
+from sbn.sources import STDIN, walk
 from sbn.text import escape, safe_json
+from sbn.yamlread import display_name
 
 
 def print_diagnostics(diagnostics: Sequence[Diagnostic], output_format: str = "text") -> None:
@@ -54,7 +59,9 @@ def run_validate(paths: Sequence[str], output_format: str, allow_outside: Sequen
             summaries.append(unit)
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = len(diagnostics) - errors
-    if output_format == "json":
+    if output_format == "junit":
+        sys.stdout.write(junit_report(_checked_files(paths, summaries, diagnostics), diagnostics))
+    elif output_format == "json":
         payload = [
             {"file": d.file, "line": d.line, "column": d.column, "severity": d.severity, "message": d.message}
             for d in diagnostics
@@ -78,7 +85,59 @@ def run_validate(paths: Sequence[str], output_format: str, allow_outside: Sequen
                     f"note: {len(summaries)} networks, each checked on its own; "
                     "sbn plan reads all its files as one network, so give it one network's files\n"
                 )
-    return 2 if errors else 0
+    return ExitCode.INPUT if errors else ExitCode.OK
+
+
+def _checked_files(
+    paths: Sequence[str], networks: Sequence[Network[Any]], diagnostics: Sequence[Diagnostic]
+) -> list[str]:
+    """Every file checked, as diagnostics name it: those given, those valid networks read, those with problems."""
+    names: list[str] = []
+    for raw in paths:
+        if raw == STDIN:
+            names.append("<stdin>")
+        elif Path(raw).is_dir():
+            names += [escape(display_name(path)) for path in walk(Path(raw)).files]
+        else:
+            names.append(escape(display_name(Path(raw))))
+    for network in networks:
+        names += [escape(name) for name in network.files]  # as diagnostics name them
+    names += [d.file for d in diagnostics]
+    return list(dict.fromkeys(names))
+
+
+def junit_report(files: Sequence[str], diagnostics: Sequence[Diagnostic]) -> str:
+    """JUnit XML for CI systems: one testcase per file, failing with its errors; warnings as its output."""
+    from xml.etree import ElementTree as ET
+
+    by_file: dict[str, list[Diagnostic]] = {name: [] for name in files}
+    for diagnostic in diagnostics:
+        by_file.setdefault(diagnostic.file, []).append(diagnostic)
+    failing = sum(1 for found in by_file.values() if any(d.severity == "error" for d in found))
+    counts = {"tests": str(len(by_file)), "failures": str(failing), "errors": "0", "skipped": "0"}
+    suites = ET.Element("testsuites", {"name": "sbn validate", **counts})
+    suite = ET.SubElement(suites, "testsuite", {"name": "sbn validate", **counts})
+    for name, found in by_file.items():
+        case = ET.SubElement(suite, "testcase", {"classname": "sbn.validate", "name": name, "file": name})
+        errors = [d for d in found if d.severity == "error"]
+        warnings = [d for d in found if d.severity != "error"]
+        if errors:
+            failure = ET.SubElement(
+                case, "failure", {"type": "error", "message": f"{_count(len(errors), 'error')}: {errors[0].render()}"}
+            )
+            failure.text = "\n".join(_xml_safe(d.render()) for d in errors) + "\n"
+        if warnings:
+            output = ET.SubElement(case, "system-out")
+            output.text = "\n".join(_xml_safe(d.render()) for d in warnings) + "\n"
+    for element in suites.iter():
+        element.attrib = {key: _xml_safe(value) for key, value in element.attrib.items()}
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _xml_safe(text: str) -> str:
+    """XML 1.0 cannot hold most control characters, even escaped: they are written as \\xNN."""
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _count(number: int, noun: str) -> str:

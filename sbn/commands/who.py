@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from sbn.candidates import holds, number, serves
-from sbn.errors import UsageError
-from sbn.loader import load_network
-from sbn.model import Linear
+from sbn.candidates import Catalog, served_regions
+from sbn.errors import ExitCode, UsageError
+from sbn.loader import MAX_SUGGESTED_LENGTH, Network, load_network
+from sbn.model import Linear, Module, Partner
+from sbn.numbers import number
+from sbn.rules import Fixed, filter_tests
 from sbn.text import quote, safe_json
 
+if TYPE_CHECKING:
+    from rich.table import Table
 
-def _linear(value: Linear, unit: str = "") -> str:
+
+def _linear(value: Linear, lines: bool = False) -> str:
+    """fixed + per_unit/unit; on two lines for a table cell, so that a narrow column breaks it there."""
     parts = []
     if value.fixed or not value.per_unit:
-        parts.append(f"{number(value.fixed)}{unit}")
+        parts.append(number(value.fixed))
     if value.per_unit:
-        parts.append(f"{number(value.per_unit)}{unit}/unit")
-    return " + ".join(parts)
+        parts.append(f"{number(value.per_unit)}/unit")
+    return ("\n+ " if lines else " + ").join(parts)
 
 
 def run_who(
@@ -35,16 +43,16 @@ def run_who(
         raise UsageError("no network given: pass --network PATH (a file or directory)")
     network = load_network(networks, allow_outside=allow_outside)
     offered = network.by_capability.get(capability, ())
+    # The planner's own filters for region and certifications (sbn.rules), so who and plan agree.
+    fixed = Fixed(capability, frozenset(), frozenset(), None, region, tuple(sorted(set(certifications))), None)
+    tests = [test for _, test in filter_tests(fixed)]
+    catalog = Catalog(network)
     rows = []
-    for module in sorted(offered, key=lambda m: (m.cost.at(Decimal(1)), m.id)):
-        partner = network.partners[module.partner]
-        if region is not None and not serves(module, partner, region):
+    for offer in sorted(catalog.offers(capability), key=lambda o: (o.module.cost.at(Decimal(1)), o.module.id)):
+        if any(test(offer) is not None for test in tests):
             continue
-        held = holds(module, partner)
-        if not set(certifications) <= held:
-            continue
-        regions = list(module.regions) if module.regions is not None else ([partner.region] if partner.region else [])
-        rows.append((module, partner, regions, sorted(held)))
+        module, partner = offer.module, offer.partner
+        rows.append((module, partner, list(served_regions(module, partner)), sorted(offer.held)))
     if not rows:
         # In every format: a person sees why the list is empty, a script still gets [] on stdout.
         filters = []
@@ -52,7 +60,17 @@ def run_who(
             filters.append(f"region {quote(region, bare=True)}")
         filters += [f"certification {quote(c, bare=True)}" for c in certifications]
         where = f" with {', '.join(filters)}" if filters else ""
-        sys.stderr.write(f"no module offers {quote(capability)}{where} ({len(offered)} offer it in all)\n")
+        if offered:
+            note = f" ({len(offered)} offer it in all)"
+        else:
+            # Most often a misspelt capability: name the closest one offered.
+            close = (
+                difflib.get_close_matches(capability, sorted(network.by_capability), n=1)
+                if len(capability) <= MAX_SUGGESTED_LENGTH
+                else []
+            )
+            note = f" (did you mean {quote(close[0])}?)" if close else " (no module offers it at all)"
+        sys.stderr.write(f"no module offers {quote(capability)}{where}{note}\n")
     if output_format == "json":
         payload = [
             {
@@ -71,50 +89,73 @@ def run_who(
             for module, partner, regions, held in rows
         ]
         sys.stdout.write(safe_json(json.dumps(payload, indent=2, ensure_ascii=False)) + "\n")
-        return 0
+        return ExitCode.OK
     if not rows:
-        return 0
-    from rich import box
+        return ExitCode.OK
     from rich.console import Console
-    from rich.table import Table
 
-    from sbn.render.table import Text, fits
+    from sbn.render.table import Hanging, Text, fits
 
     console = Console(highlight=False)
-
-    table = Table(show_edge=False, pad_edge=False, header_style="bold", box=box.SIMPLE_HEAD)
-    table.add_column("Module / partner", no_wrap=True)
-    table.add_column("Regions", overflow="fold")
-    table.add_column("Certifications", overflow="fold")
-    table.add_column("Rep.", justify="right")
-    table.add_column(Text(f"Cost ({network.info.currency})"), justify="right", overflow="fold")
-    table.add_column(Text(f"Lead time ({network.info.time_unit}s)"), justify="right", overflow="fold")
-    table.add_column("Capacity", justify="right", overflow="fold")
-    for module, partner, regions, certified in rows:
-        who = Text(module.id)
-        who.append(f"\n{partner.id}", style="dim")
-        table.add_row(
-            who,
-            Text(", ".join(regions) or "-"),
-            Text(", ".join(certified) or "-"),
-            Text(number(partner.reputation)),
-            Text(_linear(module.cost)),
-            Text(_linear(module.lead_time)),
-            Text(number(module.capacity) if module.capacity is not None else "-"),
-        )
     console.print(Text(f"Who can do {capability}", style="bold"))
-    if fits(console, table):
-        console.print(table)
-        return 0
-    # Too narrow for the table: one block per module, wrapping at any width.
+    for table in (_table(rows, network, compact=False), _table(rows, network, compact=True)):
+        if fits(console, table):
+            console.print(table)
+            return ExitCode.OK
+    # Too narrow for a table: one block per module, wrapping at any width.
     for module, partner, regions, certified in rows:
         console.print(Text(f"{module.id} ({partner.id})", style="bold"))
         console.print(
-            Text(
-                f"  regions {', '.join(regions) or '-'}; certifications {', '.join(certified) or '-'}; "
-                f"reputation {number(partner.reputation)}; cost {_linear(module.cost)} {network.info.currency}; "
-                f"lead time {_linear(module.lead_time)} {network.info.time_unit}s; capacity "
-                + (number(module.capacity) if module.capacity is not None else "unlimited")
+            Hanging(
+                "  ",
+                Text(
+                    f"regions {', '.join(regions) or '-'}; certifications {', '.join(certified) or '-'}; "
+                    f"reputation {number(partner.reputation)}; cost {_linear(module.cost)} {network.info.currency}; "
+                    f"lead time {_linear(module.lead_time)} {network.info.time_unit}s; capacity "
+                    + (number(module.capacity) if module.capacity is not None else "unlimited")
+                ),
             )
         )
-    return 0
+    return ExitCode.OK
+
+
+def _table(rows: list[tuple[Module, Partner, list[str], list[str]]], network: Network, compact: bool) -> Table:
+    """The modules as a table; compact puts reputation under the partner and certifications under the regions."""
+    from rich import box
+    from rich.table import Table
+
+    from sbn.render.table import Text
+
+    table = Table(show_edge=False, pad_edge=False, header_style="bold", box=box.SIMPLE_HEAD)
+    table.add_column("Module / partner", no_wrap=True)
+    if compact:
+        table.add_column("Serves / holds")
+    else:
+        table.add_column("Regions")
+        table.add_column("Certifications")
+        table.add_column("Rep.", justify="right", no_wrap=True)
+    table.add_column(Text(f"Cost ({network.info.currency})"), justify="right")
+    table.add_column(Text(f"Lead time ({network.info.time_unit}s)"), justify="right")
+    table.add_column("Capacity", justify="right", no_wrap=True)
+    for module, partner, regions, certified in rows:
+        who = Text(module.id)
+        who.append(f"\n{partner.id}", style="dim")
+        cells = [who]
+        if compact:
+            who.append(f"\nreputation {number(partner.reputation)}", style="dim")
+            where = Text(", ".join(regions) or "-")
+            where.append("\n" + (", ".join(certified) or "-"), style="dim")
+            cells.append(where)
+        else:
+            cells += [
+                Text(", ".join(regions) or "-"),
+                Text(", ".join(certified) or "-"),
+                Text(number(partner.reputation)),
+            ]
+        cells += [
+            Text(_linear(module.cost, lines=True)),
+            Text(_linear(module.lead_time, lines=True)),
+            Text(number(module.capacity) if module.capacity is not None else "-"),
+        ]
+        table.add_row(*cells)
+    return table

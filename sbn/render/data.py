@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sbn.loader import Network
-from sbn.result import Plan
-from sbn.text import clean as clean  # the renderers import it from here
+from sbn.numbers import budget_cents
+from sbn.reasons import Cents, Reason
+from sbn.render.common import calendar, day
+from sbn.result import Assignment, ObjectiveValue, Plan, Run
 from sbn.text import safe_json
 
 SCHEMA = "sbn.plan/v1"
@@ -41,30 +42,36 @@ def quantity(value: Decimal) -> int | Exact:
     return int(value) if value == value.to_integral_value() else Exact(value)
 
 
-LAST_DATE = "after 9999-12-31"
-
-
-def day(start: date, offset: int) -> str:
-    """The date ``offset`` days after ``start``; callers check ``calendar`` first."""
-    return (start + timedelta(days=offset)).isoformat()
-
-
-def calendar(plan: Plan) -> date | None:
-    """The request's start date when every date of the plan can be written (up to 9999-12-31)."""
-    start = plan.request.start
-    if start is None or date.max.toordinal() - start.toordinal() < (plan.finish or 0):
-        return None
-    return start
-
-
-def plan_data(network: Network, plans: Sequence[Plan], explain: bool = False) -> dict[str, Any]:
-    return {
+def plan_data(network: Network, run: Run | Sequence[Plan], explain: bool = False) -> dict[str, Any]:
+    """The `sbn.plan/v1` document of a run (or of plans planned one after another)."""
+    if not isinstance(run, Run):
+        run = Run(tuple(run))
+    data: dict[str, Any] = {
         "schema": SCHEMA,
         "network": network.info.name,
         "currency": network.info.currency,
         "time_unit": network.info.time_unit,
-        "plans": [_plan(plan, explain) for plan in plans],
     }
+    if run.joint:
+        data["mode"] = "joint"
+        data["objective"] = [_objective(value) for value in run.objective]
+    data["plans"] = [_plan(plan, explain) for plan in run.plans]
+    return data
+
+
+def _objective(value: ObjectiveValue) -> dict[str, Any]:
+    data: dict[str, Any] = {"criterion": value.criterion}
+    if value.priority is not None:
+        data["priority"] = value.priority
+    amount = value.value
+    if value.criterion == "cost":
+        data["value"] = Exact(Decimal(amount))  # money, written like every amount: 60.0
+    else:
+        data["value"] = amount if isinstance(amount, int) else quantity(amount)
+    data["proven"] = value.proven
+    if value.bound is not None:
+        data["bound"] = quantity(value.bound) if value.criterion != "cost" else Exact(value.bound)
+    return data
 
 
 def _plan(plan: Plan, explain: bool) -> dict[str, Any]:
@@ -80,15 +87,16 @@ def _plan(plan: Plan, explain: bool) -> dict[str, Any]:
         data["start_date"] = request.start.isoformat()
         data["finish_date"] = day(dated, plan.finish) if dated is not None and plan.finish is not None else None
     # The budget as it is compared: in whole cents, rounded down (12.345 allows 12.34).
-    data["budget"] = amount(int(request.budget.scaleb(2))) if request.budget is not None else None
+    data["budget"] = amount(budget_cents(request.budget)) if request.budget is not None else None
     data["deadline"] = request.deadline_offset
     data["partners"] = plan.partners
     if plan.changes is not None:
         data["changes"] = plan.changes
     data["assignments"] = [_assignment(plan, a) for a in plan.assignments]
     if plan.backups and plan.planned:
-        data["single_points_of_failure"] = plan.single_points_of_failure
-    data["reasons"] = plan.reasons
+        data["single_points_of_failure"] = list(plan.single_points_of_failure)
+    data["reasons"] = [reason.text for reason in plan.reasons]
+    data["reason_details"] = [_reason(reason) for reason in plan.reasons]
     if explain:
         data["steps"] = [
             {
@@ -103,7 +111,29 @@ def _plan(plan: Plan, explain: bool) -> dict[str, Any]:
     return data
 
 
-def _assignment(plan: Plan, assignment: Any) -> dict[str, Any]:
+def _reason(reason: Reason) -> dict[str, Any]:
+    """SPEC §8: the rule, the sentence, and each number it quotes as a field of its own."""
+    data: dict[str, Any] = {"rule": reason.rule, "text": reason.text}
+    for key, value in reason.numbers.items():
+        data[key] = _detail(value)
+    return data
+
+
+def _detail(value: Any) -> Any:
+    if isinstance(value, Cents):
+        return amount(value)
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return quantity(value) if value.is_finite() else None
+    if isinstance(value, dict):
+        return {key: _detail(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_detail(item) for item in value]
+    return value
+
+
+def _assignment(plan: Plan, assignment: Assignment) -> dict[str, Any]:
     data: dict[str, Any] = {
         "step": assignment.step,
         "capability": assignment.capability,
@@ -134,6 +164,8 @@ def _assignment(plan: Plan, assignment: Any) -> dict[str, Any]:
                 "finish_delta": backup.finish_delta,
             }
         )
+        if backup is None:
+            data["backup_reason"] = assignment.backup_reason
     return data
 
 
@@ -154,8 +186,17 @@ def _json(value: Any, indent: str = "") -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def render_json(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
-    return safe_json(_json(plan_data(network, plans, explain))) + "\n"
+def json_text(value: Any) -> str:
+    """A document as JSON text, laid out as the plan's, with Exact numbers written as they are.
+
+    What a terminal would act on (C1 controls, bidi controls, line separators) is written as \\uXXXX:
+    the same data once read, safe to print.
+    """
+    return safe_json(_json(value)) + "\n"
+
+
+def render_json(network: Network, run: Run, explain: bool = False) -> str:
+    return json_text(plan_data(network, run, explain))
 
 
 # What a YAML 1.2 core-schema reader (yq, go-yaml v3, js-yaml) takes for a number, a bool or null.
@@ -175,7 +216,7 @@ def _represent_str(dumper: Any, value: str) -> Any:
     return dumper.represent_str(value)
 
 
-def render_yaml(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
+def render_yaml(network: Network, run: Run, explain: bool = False) -> str:
     import yaml
 
     class Dumper(yaml.SafeDumper):
@@ -184,5 +225,5 @@ def render_yaml(network: Network, plans: Sequence[Plan], explain: bool = False) 
     Dumper.add_representer(Exact, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", value.text))
     Dumper.add_representer(str, _represent_str)
     return yaml.dump(
-        plan_data(network, plans, explain), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=2**31 - 1
+        plan_data(network, run, explain), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=2**31 - 1
     )

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
-from sbn.candidates import money
 from sbn.loader import Network
-from sbn.render.data import LAST_DATE, calendar, clean, day
-from sbn.result import Assignment, Plan
+from sbn.numbers import money
+from sbn.render.common import backup_delta, calendar, clean, day, joint_summary, totals
+from sbn.result import Assignment, Plan, Run
 from sbn.text import one_line
 
 
@@ -21,14 +20,16 @@ def _label(text: str) -> str:
     return re.sub(r"[:#;]", " ", text)
 
 
-def render_markdown(network: Network, plans: Sequence[Plan], explain: bool = False) -> str:
+def render_markdown(network: Network, run: Run, explain: bool = False) -> str:
     info = network.info
     # User text on a line of its own stays on it: a newline in a name must not start a forged heading.
     lines = [f"## sbn plan: {one_line(info.name or '(unnamed network)')}", ""]
     if info.ambition:
         # Every line quoted, blank ones too, so a multi-paragraph ambition stays one quote.
         lines += [f"> {line}".rstrip() for line in info.ambition.strip().splitlines()] + [""]
-    for plan in plans:
+    if run.joint:
+        lines += [f"**{one_line(joint_summary(network, run))}**", ""]
+    for plan in run.plans:
         lines += _plan(network, plan, explain)
     return clean("\n".join(lines).rstrip("\n") + "\n")
 
@@ -62,30 +63,20 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
             if plan.backups:
                 b = a.backup
                 row.append(
-                    "**none: single point of failure**"
+                    f"**none: single point of failure** ({a.backup_reason})"
                     if b is None
-                    else f"{b.module} ({b.partner}) {_signed_money(b.cost_delta)} {currency}, "
-                    f"{_days(b.finish_delta, unit)}"
+                    else f"{b.module} ({b.partner}) {backup_delta(b, currency, unit)}"
                 )
             lines.append("| " + " | ".join(_cell(cell) for cell in row) + " |")
         lines.append("")
-        total = f"**Total**: {money(plan.cost or 0, currency)}"
-        if request.budget is not None:
-            total += f" of budget {money(int(request.budget * 100), currency)}"
-        total += f"; finish {unit} {plan.finish}"
-        if request.deadline_offset is not None:
-            total += f" of deadline {unit} {request.deadline_offset}"
-        if request.start is not None and plan.finish is not None:
-            total += f" ({day(dated, plan.finish) if dated is not None else LAST_DATE})"
-        total += f"; {len(plan.partners)} partner{'s' if len(plan.partners) != 1 else ''}"
-        if plan.changes is not None:
-            total += f"; {plan.changes} step{'s' if plan.changes != 1 else ''} changed"
+        cost, rest = totals(network, plan)
+        total = one_line(f"**Total**: {cost}{rest}")  # the currency and time unit are the input's text
         lines += [total, ""]
         if plan.backups and plan.single_points_of_failure:
             lines += [f"> **Warning**: single points of failure: {', '.join(plan.single_points_of_failure)}", ""]
         lines += _gantt(plan)
     for reason in plan.reasons:
-        lines.append(f"- {one_line(reason)}")
+        lines.append(f"- {one_line(reason.text)}")
     if plan.reasons:
         lines.append("")
     if explain:
@@ -95,10 +86,6 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
                 lines.append(f"  - {r.module} ({r.partner}): {one_line(r.detail)}")
         lines.append("")
     return lines
-
-
-def _signed_money(cents: int) -> str:
-    return ("+" if cents >= 0 else "-") + money(abs(cents))
 
 
 def _gantt(plan: Plan) -> list[str]:
@@ -122,7 +109,3 @@ def _gantt(plan: Plan) -> list[str]:
                 lines.append(f"    {name} :t{index}, {a.start}, {a.finish}")
     lines += ["```", ""]
     return lines
-
-
-def _days(delta: int, unit: str) -> str:
-    return f"{delta:+d} {unit}{'' if abs(delta) == 1 else 's'}"

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from rich import box
-from rich.console import Console, Group
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.measure import Measurement
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text as _RichText
 
-from sbn.candidates import money
 from sbn.loader import Network
-from sbn.render.data import LAST_DATE, calendar, clean, day
-from sbn.result import Assignment, Plan
+from sbn.numbers import money
+from sbn.render.common import backup_delta, calendar, clean, day, joint_summary, totals
+from sbn.result import Assignment, Plan, Run
 
 
 class Text(_RichText):
@@ -33,13 +34,16 @@ class Text(_RichText):
 STATUS_STYLE = {"optimal": "bold green", "feasible": "bold yellow", "infeasible": "bold red", "unknown": "bold red"}
 
 
-def render_table(console: Console, network: Network, plans: Sequence[Plan], explain: bool = False) -> None:
+def render_table(console: Console, network: Network, run: Run, explain: bool = False) -> None:
     info = network.info
     heading = Text(f"Network {info.name or '(unnamed)'}", style="bold")
     console.print(heading)
     if info.ambition:
         console.print(Text(info.ambition.strip(), style="italic"))
-    for plan in plans:
+    if run.joint:
+        console.print()
+        console.print(Text(joint_summary(network, run), style="bold"))
+    for plan in run.plans:
         console.print()
         console.print(_plan(console, network, plan, explain))
 
@@ -56,50 +60,30 @@ def _plan(console: Console, network: Network, plan: Plan, explain: bool) -> Grou
     title.append(plan.status.value, style=STATUS_STYLE[plan.status.value])
     parts.append(title)
     if plan.assignments:
-        table = Table(show_edge=False, pad_edge=False, header_style="bold", box=box.SIMPLE_HEAD)
-        table.add_column("Step / capability", overflow="fold", min_width=12)
-        table.add_column("Module / partner", overflow="fold", min_width=16)
-        table.add_column(Text(unit.capitalize() + "s"), justify="right", no_wrap=True)
-        table.add_column(Text(currency), justify="right", no_wrap=True)
-        table.add_column("Handoff", overflow="fold")
         dated = calendar(plan)
-        for a in plan.assignments:
-            step = Text(a.step)
-            step.append(f"\n{a.capability}", style="dim")
-            module = Text(a.module)
-            module.append(f"\n{a.partner}", style="dim")
-            if plan.changes is not None:
-                # What re-planning did, under the module: kept, new, or moved from another module.
-                module.append("\n")
-                module.append(*_change(a))
-            when = Text(f"{a.start}-{a.finish}")
-            if dated is not None:
-                # Dates beside the offsets, month-day; the year is in the totals line.
-                when.append(f"\n{_span(dated, a)}", style="dim")
-            row: list = [step, module, when]  # type: ignore[type-arg]
-            handoff = "\n".join(f"{h.interface or 'anything'} <- {h.source}" for h in a.handoffs) or "-"
-            # User text goes in as Text, never as markup: "[red]" in an interface is printed, not applied.
-            row += [Text(money(a.cost)), Text(handoff)]
-            table.add_row(*row)
-        if fits(console, table):
-            parts.append(table)
+        # The widest layout that fits: handoffs in a column of their own, then under each step, then
+        # one block of lines per step, which wraps at any width.
+        for handoff_column in (True, False):
+            table = _assignments(plan, unit, currency, dated, handoff_column)
+            if fits(console, table):
+                parts.append(table)
+                break
         else:
-            # Too narrow for the table even with every cell wrapped: rich would crop its lines.
             parts.append(_stacked(plan, currency, unit, dated))
         parts.append(_totals(network, plan))
         if plan.backups:
             # Below the table, one line per step: a column of its own would not fit 80 columns.
             parts.append(Text("Backups (if the step's module drops out):", style="bold"))
             for a in plan.assignments:
-                line = Text(f"  {a.step}: ")
+                line = Text()
                 b = a.backup
                 if b is None:
                     line.append("NONE", style="bold red")
+                    if a.backup_reason:
+                        line.append(f" ({a.backup_reason})")
                 else:
-                    sign = "+" if b.cost_delta >= 0 else "-"
-                    line.append(f"{b.module} ({b.partner}), {sign}{money(abs(b.cost_delta), currency)}, ")
-                    line.append(_days(b.finish_delta, unit))
-                parts.append(line)
+                    line.append(f"{b.module} ({b.partner}), {backup_delta(b, currency, unit)}")
+                parts.append(Hanging(f"  {a.step}: ", line, indent=4))
         if plan.backups and plan.single_points_of_failure:
             warning = Text("WARNING: single points of failure: ", style="bold red")
             warning.append(", ".join(plan.single_points_of_failure))
@@ -107,22 +91,98 @@ def _plan(console: Console, network: Network, plan: Plan, explain: bool) -> Grou
             parts.append(warning)
     for reason in plan.reasons:
         style = "red" if not plan.planned else "yellow"
-        parts.append(Text(f"  - {reason}", style=style))
+        parts.append(Hanging("  - ", Text(reason.text, style=style)))
     if explain:
         parts.append(Text("Candidates:", style="bold"))
         for entry in plan.steps:
-            parts.append(Text(f"  {entry.summary()}"))
+            parts.append(Hanging("  ", Text(entry.summary()), indent=4))
             for r in entry.rejected:
-                parts.append(Text(f"    {r.module} ({r.partner}): {r.detail}", style="dim"))
+                parts.append(Hanging("    ", Text(f"{r.module} ({r.partner}): {r.detail}", style="dim"), indent=6))
     return Group(*parts)
 
 
-def fits(console: Console, table: Table) -> bool:
-    """Whether rich lays the table out at the console's width without cropping a character.
+def _assignments(plan: Plan, unit: str, currency: str, dated: date | None, handoff_column: bool) -> Table:
+    """The plan's assignments as a table; without a handoff column, each step's handoffs go under it.
 
-    Where the columns cannot shrink far enough, rich cuts lines at the edge. The table is drawn
-    once off screen and every printed character of its headers and cells is counted there.
+    Every line of a cell is an id, a number or a handoff, printed whole: no column wraps.
     """
+    table = Table(show_edge=False, pad_edge=False, header_style="bold", box=box.SIMPLE_HEAD)
+    table.add_column("Step / capability", no_wrap=True)
+    table.add_column("Module / partner", no_wrap=True)
+    table.add_column(Text(unit.capitalize() + "s"), justify="right", no_wrap=True)
+    table.add_column(Text(currency), justify="right", no_wrap=True)
+    if handoff_column:
+        table.add_column("Handoff", no_wrap=True)
+    for a in plan.assignments:
+        step = Text(a.step)
+        step.append(f"\n{a.capability}", style="dim")
+        handoffs = [f"{h.interface or 'anything'} <- {h.source}" for h in a.handoffs]
+        if not handoff_column:
+            for handoff in handoffs:
+                step.append(f"\n  {handoff}")
+        module = Text(a.module)
+        module.append(f"\n{a.partner}", style="dim")
+        if plan.changes is not None:
+            # What re-planning did, under the module: kept, new, or moved from another module.
+            module.append("\n")
+            module.append(*_change(a))
+        when = Text(f"{a.start}-{a.finish}")
+        if dated is not None:
+            # Dates beside the offsets, month-day; the year is in the totals line.
+            when.append(f"\n{_span(dated, a)}", style="dim")
+        # User text goes in as Text, never as markup: "[red]" in an interface is printed, not applied.
+        row = [step, module, when, Text(money(a.cost))]
+        if handoff_column:
+            row.append(Text("\n".join(handoffs) or "-"))
+        table.add_row(*row)
+    return table
+
+
+def fits(console: Console, table: Table) -> bool:
+    """Whether the table can be laid out at the console's width with no word split and nothing cropped.
+
+    rich, short of room, narrows the widest column first and folds the words in it
+    (`heat-pump-installa`/`tion`) even where another share of the width would keep every word
+    whole, and crops lines where columns cannot shrink. Here each column is given at least its
+    longest word (an id, a number) and the rest of the room in proportion to what its longest
+    line needs beyond that; when even the longest words do not fit side by side, the caller
+    chooses another layout. Sets the columns' widths as a side effect.
+    """
+    options = console.options.update_width(10**6)
+    lows: list[int] = []
+    highs: list[int] = []
+    for column in table.columns:
+        measures = [Measurement.get(console, options, cell) for cell in (column.header, *column.cells)]
+        floor = column.min_width or 0
+        high = max(floor, *(m.maximum for m in measures))
+        lows.append(high if column.no_wrap else max(floor, *(m.minimum for m in measures)))
+        highs.append(high)
+    left, right = table.padding[3], table.padding[1]
+    padding = (left + right) * len(table.columns) - (0 if table.pad_edge else left + right)
+    borders = (len(table.columns) - 1 if table.box else 0) + (2 if table.box and table.show_edge else 0)
+    room = console.width - padding - borders
+    if sum(highs) > room:
+        if sum(lows) > room:
+            return False
+        widths = _share(room, lows, highs)
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = width
+    return _uncropped(console, table)
+
+
+def _share(room: int, lows: list[int], highs: list[int]) -> list[int]:
+    """Widths from ``lows`` up: the room left goes to the columns that need least to print unwrapped first."""
+    widths = list(lows)
+    spare = room - sum(lows)
+    for index in sorted(range(len(widths)), key=lambda i: (highs[i] - lows[i], i)):
+        extra = min(spare, highs[index] - lows[index])
+        widths[index] += extra
+        spare -= extra
+    return widths
+
+
+def _uncropped(console: Console, table: Table) -> bool:
+    """Whether rich prints every character of the table at the console's width (it crops where it must)."""
     probe = Console(file=io.StringIO(), width=console.width, no_color=True, highlight=False, force_terminal=False)
     probe.print(table)
     written = probe.file.getvalue()  # type: ignore[attr-defined]
@@ -137,25 +197,65 @@ def _printed(text: str) -> int:
     return sum(1 for ch in text if not ch.isspace() and ch != "─")
 
 
+class Hanging:
+    """A line of text whose continuation lines, when it wraps, stay indented under its text.
+
+    rich wraps a long line back to column 0, which breaks up a list of reasons or candidates.
+    """
+
+    def __init__(self, lead: str, text: _RichText, indent: int | None = None) -> None:
+        self.lead = lead
+        self.text = text
+        self.indent = cell_len(lead) if indent is None else indent
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        text = self.text
+        words = text.plain.split()
+        if words and cell_len(words[0]) > width - cell_len(self.lead) and cell_len(self.lead) > self.indent:
+            # The first word would be cut beside the lead: the text starts on the next line instead.
+            yield Text(self.lead.rstrip())
+            yield from self._lines(console, text, width)
+            return
+        lines = text.wrap(console, max(width - cell_len(self.lead), 1), overflow="fold")
+        first = lines[0] if lines else Text()
+        first.rstrip()
+        out = Text(self.lead)
+        out.append_text(first)
+        yield out
+        # The rest wraps again at the continuation's width: its lines are longer than the first's.
+        rest = text[len(first.plain) :]
+        rest = rest[len(rest.plain) - len(rest.plain.lstrip()) :]
+        if rest.plain:
+            yield from self._lines(console, rest, width)
+
+    def _lines(self, console: Console, text: _RichText, width: int) -> RenderResult:
+        for line in text.wrap(console, max(width - self.indent, 1), overflow="fold"):
+            line.rstrip()
+            out = Text(" " * self.indent)
+            out.append_text(line)
+            yield out
+
+
 def _stacked(plan: Plan, currency: str, unit: str, dated: date | None) -> Group:
     """The table's content as lines that wrap at any width, one block per step."""
-    lines: list[Text] = []
+    lines: list[Text | Hanging] = []
     for a in plan.assignments:
         head = Text(a.step, style="bold")
         head.append(f" ({a.capability})", style="dim")
         lines.append(head)
-        module = Text(f"  {a.module}")
+        module = Text(a.module)
         module.append(f" ({a.partner})", style="dim")
         if plan.changes is not None:
             module.append(", ")
             module.append(*_change(a))
-        lines.append(module)
-        when = f"  {unit}s {a.start}-{a.finish}"
+        lines.append(Hanging("  ", module))
+        when = f"{unit}s {a.start}-{a.finish}"
         if dated is not None:
             when += f" ({_span(dated, a)})"
-        lines.append(Text(f"{when}, {money(a.cost, currency)}"))
+        lines.append(Hanging("  ", Text(f"{when}, {money(a.cost, currency)}")))
         for h in a.handoffs:
-            lines.append(Text(f"  handoff: {h.interface or 'anything'} <- {h.source}"))
+            lines.append(Hanging("  ", Text(f"handoff: {h.interface or 'anything'} <- {h.source}")))
     return Group(*lines)
 
 
@@ -172,24 +272,8 @@ def _span(dated: date, a: Assignment) -> str:
 
 
 def _totals(network: Network, plan: Plan) -> Text:
-    request = plan.request
-    currency = network.info.currency
-    unit = network.info.time_unit
+    cost, rest = totals(network, plan)
     text = Text("Total ")
-    text.append(money(plan.cost or 0, currency), style="bold")
-    if request.budget is not None:
-        text.append(f" of budget {money(int(request.budget * 100), currency)}")
-    text.append(f"; finish {unit} {plan.finish}")
-    if request.start is not None and plan.finish is not None:
-        dated = calendar(plan)
-        text.append(f" ({day(dated, plan.finish) if dated is not None else LAST_DATE})")
-    if request.deadline_offset is not None:
-        text.append(f" of deadline {unit} {request.deadline_offset}")
-    text.append(f"; {len(plan.partners)} partner{'s' if len(plan.partners) != 1 else ''}")
-    if plan.changes is not None:
-        text.append(f"; {plan.changes} step{'s' if plan.changes != 1 else ''} changed")
+    text.append(cost, style="bold")
+    text.append(rest)
     return text
-
-
-def _days(delta: int, unit: str) -> str:
-    return f"{delta:+d} {unit}{'' if abs(delta) == 1 else 's'}"

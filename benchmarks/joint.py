@@ -1,0 +1,203 @@
+"""Joint planning (SPEC §7) against published optima, and the default order for contrast (issue 15).
+
+    python benchmarks/joint.py gap [--time-limit 10] [--only REGEX] [--out docs/joint.md]
+    python benchmarks/joint.py batch [--time-limit 10] [--requests 1000] [--modules 5000] [--steps 5]
+
+``gap``: every GAP job becomes a request of one step (quantity 1); the agents are partners with their
+capacity, each (agent, job) a module with its cost and usage. `sbn plan FILE --joint --optimize cost` then
+plans as many jobs as possible, then the cheapest assignment: with every job planned, its cost is the GAP
+cost. The same file without --joint plans job by job in file order (the greedy default), for contrast.
+Both run as `python -m sbn` in a fresh interpreter, timed by wall clock end to end.
+
+``batch``: the generated network of benchmarks/run.py's throughput scenario (1,000 requests x 5 steps on
+5,000 modules), planned jointly; reports time, planned counts, cost, and the gap to the engine's bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks import engines, gapdata
+from benchmarks.generate import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out" / "joint"
+# gap1-12, and types a, b, c up to 200 jobs, d and e up to 400 jobs: the selection issue 15 sets goals for.
+DEFAULT = r"^c\d{3,4}_\d$|^[abc](05|10|20)(100|200)$|^[de](05|10|20)(100|200|400)$|^[cde]\d0400$"
+
+
+def write_jobs_as_requests(problem: gapdata.Problem, path: Path, name: str) -> Path:
+    """A GAP instance as one sbn file: agents as partners, every job a request of one step."""
+    request = re.sub(r"[^A-Za-z0-9._-]", "-", name)
+    out = [
+        f"# GAP instance {name}: {problem.agents} agents x {problem.jobs} jobs, every job its own request\n",
+        f"network:\n  name: gap-{request}-joint\n",
+        "partners:\n",
+    ]
+    out.extend(f"  - {{id: a{i}, capacity: {b}}}\n" for i, b in enumerate(problem.capacity))
+    out.append("modules:\n")
+    for i in range(problem.agents):
+        out.extend(
+            f"  - {{id: m{i}-{j}, partner: a{i}, capability: job-{j}, cost: {problem.cost[i][j]}, "
+            f"usage: {problem.resource[i][j]}}}\n"
+            for j in range(problem.jobs)
+        )
+    out.append("requests:\n")
+    out.extend(
+        f"  - {{id: job-{j}, optimize: [cost], steps: [{{id: job, capability: job-{j}, quantity: 1}}]}}\n"
+        for j in range(problem.jobs)
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(out), encoding="utf-8")
+    return path
+
+
+@dataclass
+class Run:
+    planned: int
+    cost: float
+    proven: bool
+    bound: float | None
+    seconds: float
+    exit: int
+
+
+def run_sbn(path: Path, time_limit: float, *extra: str) -> Run:
+    """`python -m sbn plan FILE --format json` in a fresh interpreter, timed end to end."""
+    command = [sys.executable, "-m", "sbn", "plan", str(path), "--format", "json", "--time-limit", f"{time_limit:g}"]
+    started = time.perf_counter()
+    done = subprocess.run([*command, *extra], capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(command)}: exit {done.returncode}: {done.stderr.strip()[-400:]}")
+    data = json.loads(done.stdout)
+    plans = data["plans"]
+    planned = sum(1 for p in plans if p["assignments"])
+    cost = sum(p["cost"] for p in plans if p["cost"] is not None)
+    objective = {o["criterion"]: o for o in data.get("objective", []) if o["criterion"] != "planned"}
+    proven = all(o["proven"] for o in data.get("objective", [])) if "objective" in data else done.returncode == 0
+    bound = objective.get("cost", {}).get("bound")
+    return Run(planned, cost, proven, bound, seconds, done.returncode)
+
+
+def gap(args: argparse.Namespace) -> int:
+    pattern = re.compile(args.only or DEFAULT)
+    selected = [r for r in gapdata.reference() if pattern.search(r["instance"])]
+    info = engines.machine()
+    print(f"{len(selected)} instances, time limit {args.time_limit:g} s; load avg {engines.load_average()}")
+    header = "instance  jobs  best  joint  gap%  proven  secs  | greedy planned  greedy cost  gap%  secs"
+    print(header, flush=True)
+    rows: list[dict[str, Any]] = []
+    for reference in selected:
+        name = reference["instance"]
+        path = write_jobs_as_requests(gapdata.load_instance(name), OUT / f"{name}.yaml", name)
+        joint = run_sbn(path, args.time_limit, "--joint", "--optimize", "cost")
+        greedy = run_sbn(path, args.time_limit)
+        best = reference["min_cost"]
+        row = {
+            "instance": name,
+            "jobs": reference["jobs"],
+            "best": best,
+            "best_status": reference["status"],
+            "joint": joint.__dict__,
+            "greedy": greedy.__dict__,
+        }
+        rows.append(row)
+        joint_gap = _gap(joint, reference["jobs"], best)
+        greedy_gap = _gap(greedy, reference["jobs"], best)
+        print(
+            f"{name:>9} {reference['jobs']:5} {best:5} {joint.cost:6.0f} {joint_gap:>5} {joint.proven!s:>6} "
+            f"{joint.seconds:5.1f}  | {greedy.planned:5}/{reference['jobs']:<5} {greedy.cost:11.0f} {greedy_gap:>5} "
+            f"{greedy.seconds:5.1f}",
+            flush=True,
+        )
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "gap-last-run.json").write_text(json.dumps({"machine": info, "rows": rows}, indent=1), encoding="utf-8")
+    if args.out:
+        args.out.write_text(_report(rows, args, info), encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _gap(run: Run, jobs: int, best: int) -> str:
+    if run.planned < jobs:
+        return f"{run.planned - jobs}j"  # jobs left unplanned
+    return f"{100 * (run.cost - best) / best:.2f}"
+
+
+def _report(rows: list[dict[str, Any]], args: argparse.Namespace, info: dict[str, Any]) -> str:
+    lines = [
+        "# Joint planning on GAP instances (issue 15)",
+        "",
+        "Every GAP job is its own request of one step; `sbn plan FILE --joint --optimize cost` must plan all",
+        "jobs, then at the least total cost: with every job planned, that cost is the GAP cost. The default",
+        "order (no `--joint`) plans the jobs one by one in file order, each at its cheapest on what the",
+        "earlier ones left, for contrast. Both in a fresh interpreter, wall clock end to end.",
+        "",
+        f"Command: `python benchmarks/joint.py gap --time-limit {args.time_limit:g}"
+        + (f" --only '{args.only}'" if args.only else "")
+        + "`",
+        "",
+        f"Machine: {info.get('cpu', '')}; Python {info.get('python', '')}; highspy {info.get('highspy', '')}.",
+        "",
+        "| instance | jobs | best | joint cost | gap % | proven | s | greedy planned | greedy cost | gap % | s |",
+        "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        joint, greedy = Run(**row["joint"]), Run(**row["greedy"])
+        lines.append(
+            f"| {row['instance']} | {row['jobs']} | {row['best']} | {joint.cost:.0f} | "
+            f"{_gap(joint, row['jobs'], row['best'])} | {'yes' if joint.proven else 'no'} | {joint.seconds:.1f} | "
+            f"{greedy.planned}/{row['jobs']} | {greedy.cost:.0f} | {_gap(greedy, row['jobs'], row['best'])} | "
+            f"{greedy.seconds:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def batch(args: argparse.Namespace) -> int:
+    directory = OUT / f"batch-m{args.modules}-r{args.requests}-s{args.steps}"
+    requests = directory / "requests.yaml"
+    if not requests.exists():
+        generate(directory, args.modules, requests=args.requests, steps=args.steps, seed=1)
+    print(f"load avg {engines.load_average()}")
+    default = run_sbn(requests, args.time_limit)
+    print(f"default order: {default.planned} planned, cost {default.cost:,.2f}, {default.seconds:.1f} s")
+    for criteria in args.optimize:
+        joint = run_sbn(requests, args.time_limit, "--joint", "--optimize", criteria)
+        gap = f"{100 * (joint.cost - joint.bound) / joint.bound:.2f}%" if joint.bound else "-"
+        print(
+            f"--joint --optimize {criteria}: {joint.planned} planned, cost {joint.cost:,.2f}, proven {joint.proven}, "
+            f"bound {joint.bound}, gap to bound {gap}, {joint.seconds:.1f} s",
+            flush=True,
+        )
+    print(f"load avg {engines.load_average()}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    on_gap = sub.add_parser("gap", help="GAP instances, every job a request")
+    on_gap.add_argument("--time-limit", type=float, default=10.0)
+    on_gap.add_argument("--only", help="regex on instance names (default: the issue's selection)")
+    on_gap.add_argument("--out", type=Path, help="write a Markdown report here")
+    on_batch = sub.add_parser("batch", help="a generated batch of requests planned jointly")
+    on_batch.add_argument("--time-limit", type=float, default=10.0)
+    on_batch.add_argument("--requests", type=int, default=1000)
+    on_batch.add_argument("--modules", type=int, default=5000)
+    on_batch.add_argument("--steps", type=int, default=5)
+    on_batch.add_argument("--optimize", nargs="+", default=["cost", "cost,time"])
+    args = parser.parse_args(argv)
+    return gap(args) if args.command == "gap" else batch(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

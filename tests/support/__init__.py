@@ -1,0 +1,1 @@
+"""Test support: building documents, random instances, and the exhaustive reference planner."""
