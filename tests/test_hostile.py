@@ -1030,3 +1030,68 @@ def _no_stray_signal_handler() -> Iterator[None]:
     before = signal.getsignal(signal.SIGTERM)
     yield
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+# -- The commands beside plan, validate and who ------------------------------------------------
+
+
+def test_network_keeps_to_the_project_unless_allowed(runner: CliRunner, write: Write, outside: Path) -> None:
+    (outside / "partners.yaml").write_text("partners: [{id: p}]\n")
+    relative = os.path.relpath(outside / "partners.yaml", Path.cwd())
+    write("net.yaml", f"include: [{relative}]\nmodules: [{{id: m, partner: p, capability: c}}]\n")
+    code, _, err = sbn_cli(runner, "network", "net.yaml")
+    assert code == 2 and "leads outside the project" in err
+    assert sbn_cli(runner, "network", "net.yaml", "--allow-outside", str(outside), "--format", "json")[0] == 0
+
+
+def test_network_json_escapes_what_a_terminal_acts_on(runner: CliRunner, write: Write) -> None:
+    write("net.yaml", 'network: {name: "n\\u202e"}\n' + NET)
+    code, out, _ = sbn_cli(runner, "network", "net.yaml", "--format", "json")
+    assert code == 0 and "\u202e" not in out and json.loads(out)["network"] == "n\u202e"
+
+
+def test_diff_refuses_what_is_not_a_regular_file_and_bounds_numbers(tmp_path: Path) -> None:
+    plan = '{"schema": "sbn.plan/v1", "plans": [{"request": "r", "status": "optimal", "cost": 1, "finish": %s}]}'
+    (tmp_path / "old.json").write_text(plan % "1")
+    (tmp_path / "new.json").write_text(plan % ("9" * 5000))
+    os.mkfifo(tmp_path / "pipe.json")
+    # A subprocess with a timeout: reading a FIFO without a writer would block.
+    done = run_sbn("diff", "old.json", "pipe.json", cwd=tmp_path, timeout=60)
+    assert (done.returncode, done.stderr) == (2, "sbn: error: pipe.json: it is a FIFO, not a regular file\n")
+    done = run_sbn("diff", "old.json", "new.json", cwd=tmp_path, timeout=60)
+    assert done.returncode == 2
+    assert "'finish' must be a whole number or null, got the number " + "9" * 80 + "... (5,000 characters)" in (
+        done.stderr
+    )
+
+
+def test_completion_reads_as_sbn_reads(tmp_path: Path, outside: Path) -> None:
+    from sbn.completion import partner_ids
+
+    (tmp_path / "ours.yaml").write_text("partners: [{id: ours}]\n")
+    (outside / "theirs.yaml").write_text("partners: [{id: theirs}]\n")
+    os.mkfifo(tmp_path / "pipe.yaml")
+    relative = os.path.relpath(outside / "theirs.yaml", tmp_path)
+    # Invalid, so completion falls back to reading the ids its files declare.
+    (tmp_path / "req.yaml").write_text(
+        f"include: [pipe.yaml, /dev/zero, {relative}, ours.yaml]\npartners: [{{id: mine, bad: 1}}]\n"
+    )
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: pytest.fail("completion hung"))
+    signal.alarm(60)
+    try:
+        found = partner_ids([str(tmp_path / "req.yaml")], [], "")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert found == ["mine", "ours"]  # nothing from outside the project, no hang on the FIFO or /dev/zero
+
+
+def test_init_never_writes_through_a_link_out_of_its_folder(tmp_path: Path, outside: Path) -> None:
+    target = tmp_path / "net"
+    target.mkdir()
+    os.symlink(outside, target / "modules")
+    done = run_sbn("init", "net", cwd=tmp_path, timeout=60)
+    assert done.returncode == 2
+    assert "its folder leads outside net; sbn init writes only in DIR" in done.stderr
+    assert sorted(os.listdir(outside)) == ["secrets.yaml"]
+    assert sorted(os.listdir(target)) == ["modules"]
