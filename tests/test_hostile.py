@@ -1095,3 +1095,16 @@ def test_init_never_writes_through_a_link_out_of_its_folder(tmp_path: Path, outs
     assert "its folder leads outside net; sbn init writes only in DIR" in done.stderr
     assert sorted(os.listdir(outside)) == ["secrets.yaml"]
     assert sorted(os.listdir(target)) == ["modules"]
+
+
+def test_diff_of_hand_written_plans_with_whole_costs_and_controls(runner: CliRunner, write: Write) -> None:
+    plan = (
+        '{"schema": "sbn.plan/v1", "plans": [{"request": "r\\u001b[2J", "status": "optimal", "cost": %d, '
+        '"finish": 1, "assignments": [{"step": "s", "module": "%s", "partner": "p", "start": 0, "cost": %d}]}]}'
+    )
+    write("a.json", plan % (1, "m", 1))
+    write("b.json", plan % (2, "m2", 2))
+    code, out, err = sbn_cli(runner, "diff", "a.json", "b.json")
+    assert (code, err) == (1, "")  # a whole-number cost crashed the table (exit 3)
+    assert "Request r\\x1b[2J: changed" in out and "\x1b" not in out
+    assert "cost 1.00 -> 2.00 (+1.00)" in out
