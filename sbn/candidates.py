@@ -18,7 +18,7 @@ from sbn.ledger import Usage
 from sbn.loader import Network
 from sbn.model import Module, Partner, Request, Step
 from sbn.numbers import cents
-from sbn.rules import AMOUNT_FILTERS, TOTALS, Fixed, Total, filter_tests
+from sbn.rules import AMOUNT_FILTERS, TOTALS, Fixed, Total, filter_tests, limit_keys
 
 
 class Offer(NamedTuple):
@@ -36,6 +36,7 @@ class Offer(NamedTuple):
     provides: frozenset[str]
     # (cost, cents, duration) when neither cost nor lead time depends on the quantity, else None.
     constant: tuple[Decimal, int, int] | None
+    limits: tuple[tuple[str, str], ...]  # the (limit, key) pairs it takes from (sbn.rules.limit_keys)
 
 
 class Candidate:
@@ -251,6 +252,7 @@ class Catalog:
             frozenset(module.inputs) if module.inputs else None,
             frozenset(module.outputs) if module.outputs else _NO_INTERFACES,
             constant,
+            limit_keys(module, partner),
         )
 
     def filtered(self, fixed: Fixed) -> _Filtered:

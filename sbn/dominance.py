@@ -12,7 +12,7 @@ from typing import Any
 
 from sbn.candidates import Candidate, StepCandidates
 from sbn.model import Request
-from sbn.rules import LIMITS, TOTALS
+from sbn.rules import TOTALS
 
 _NOTHING: frozenset[str] = frozenset()
 # The criterion that minimises each candidate amount, besides the total rule that limits it.
@@ -42,12 +42,7 @@ def limited_keys(entries: Sequence[StepCandidates]) -> dict[tuple[str, str], int
     """Per (limit, key): the number of steps with a candidate taking from it."""
     appearances: dict[tuple[str, str], int] = {}
     for entry in entries:
-        seen = set()
-        for candidate in entry.candidates:
-            for limit in LIMITS:
-                key = limit.keys(candidate)
-                if key is not None:
-                    seen.add((limit.name, key))
+        seen = {pair for candidate in entry.candidates for pair in candidate.offer.limits}
         for pair in seen:
             appearances[pair] = appearances.get(pair, 0) + 1
     return appearances
@@ -84,11 +79,7 @@ def prune_dominated(
     def free(candidate: Candidate) -> bool:
         if candidate.partner.id in coupled:
             return False
-        for limit in LIMITS:
-            key = limit.keys(candidate)
-            if key is not None and appearances.get((limit.name, key), 0) > 1:
-                return False
-        return True
+        return all(appearances.get(pair, 0) <= 1 for pair in candidate.offer.limits)
 
     pruned = []
     for entry in entries:

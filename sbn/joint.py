@@ -19,7 +19,7 @@ from sbn.objectives import Stage, fold_stages, joint_objectives
 from sbn.pipeline import Options, Outcome, complete, imprecise, not_found, prepare, stopped, take
 from sbn.reasons import Reason
 from sbn.result import ObjectiveValue
-from sbn.rules import LIMITS, PlugCompatibility
+from sbn.rules import PlugCompatibility
 from sbn.solver import SolveStatus, solve
 
 
@@ -79,6 +79,8 @@ def plan_jointly(
     settled = _settle_full_classes(models, incumbent, stages, labels)
     folded, held = fold_stages(stages, models)
     start = _starting_solution(models, incumbent)
+    if options.progress is not None:
+        options.progress(len(requests), len(requests), "the joint search")
     solved = _solve(catalog, models, [objective for objective, _ in folded], held, usage, options, start)
     solved.proven |= settled
     if solved.bounded is not None:
@@ -111,9 +113,11 @@ def _default_order(
 
     The joint search starts from them, so whenever it stops its plans are never worse than these.
     """
-    alone = replace(options, joint=False, backups=False, ahead=False)
+    alone = replace(options, joint=False, backups=False, ahead=False, progress=None)
     picks: dict[str, list[Candidate]] = {}
-    for i in planning_order(requests):
+    for position, i in enumerate(planning_order(requests)):
+        if options.progress is not None:
+            options.progress(position, len(requests), f"{requests[i].id} (default order, the joint search's start)")
         outcome = complete(catalog, prepare(catalog, requests[i], usage, alone), usage, alone)
         if outcome.evaluation is not None:
             picks[requests[i].id] = outcome.picks
@@ -246,20 +250,12 @@ def _holders(catalog: Catalog, request: Request, base: Usage, outcomes: list[Out
     needed: set[Key] = set()
     for entry in find_candidates(catalog, request, base, options.without, bound=False):
         for candidate in entry.candidates:
-            for limit in LIMITS:
-                demand = limit.demand(candidate.module, candidate.partner, candidate.quantity)
-                if demand is not None:
-                    needed.add((limit.name, demand[0]))
+            needed.update(candidate.offer.limits)
     holders = []
     for other in outcomes:
         if other.evaluation is None or other.request.id == request.id:
             continue
-        taken = {
-            (limit.name, demand[0])
-            for pick in other.picks
-            for limit in LIMITS
-            if (demand := limit.demand(pick.module, pick.partner, pick.quantity)) is not None
-        }
+        taken = {pair for pick in other.picks for pair in pick.offer.limits}
         if taken & needed:
             holders.append(other.request.id)
     return holders

@@ -35,6 +35,8 @@ class Options:
     # Plan every request of the run in one model (SPEC §7), by these criteria summed over the run.
     joint: bool = False
     optimize: tuple[str, ...] = ("cost", "time")
+    # Told (requests done, of total, the one being planned) as planning goes: a progress line.
+    progress: Callable[[int, int, str], None] | None = None
 
 
 @dataclass

@@ -52,6 +52,8 @@ def _plan_in_order(catalog: Catalog, requests: Sequence[Request], options: Optio
     outcomes: dict[int, Outcome] = {}
     ready: dict[int, Prepared] = {}
     for position, i in enumerate(order):
+        if options.progress is not None:
+            options.progress(position, len(order), requests[i].id)
         work = ready.pop(i, None) or prepare(catalog, requests[i], usage, options)
         following = order[position + 1] if position + 1 < len(order) else None
 

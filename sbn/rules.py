@@ -364,11 +364,6 @@ class Limit(AmountFilter, ModelRule):
             return Reason(self.name, text, numbers)
         return Reason(self.name, f"{self.name}: capacity is too small for {qualifier}")
 
-    def keys(self, candidate: Candidate) -> str | None:
-        """The key a candidate takes from, if it is limited."""
-        demand = self.demand(candidate.module, candidate.partner, candidate.quantity)
-        return None if demand is None else demand[0]
-
 
 class ModuleCapacity(Limit):
     """Hard: per module, the sum of its assigned quantities fits its capacity, across the run."""
@@ -403,6 +398,16 @@ class PartnerCapacity(Limit):
 MODULE_CAPACITY = ModuleCapacity()
 PARTNER_CAPACITY = PartnerCapacity()
 LIMITS: tuple[Limit, ...] = (MODULE_CAPACITY, PARTNER_CAPACITY)
+
+
+def limit_keys(module: Module, partner: Partner) -> tuple[tuple[str, str], ...]:
+    """The (limit, key) pairs a module takes from whatever its quantity: the capacities it shares."""
+    keys = []
+    for limit in LIMITS:
+        demand = limit.demand(module, partner, Decimal(1))
+        if demand is not None:
+            keys.append((limit.name, demand[0]))
+    return tuple(keys)
 AMOUNT_FILTERS: tuple[AmountFilter, ...] = (MinOrderValue(), *LIMITS)
 
 

@@ -73,7 +73,15 @@ def run_plan(
         joint=joint,
         optimize=criteria,
     )
-    run = plan_run(network, requests, options)
+    from sbn.render.progress import progress_line
+
+    line = progress_line()
+    options.progress = line
+    try:
+        run = plan_run(network, requests, options)
+    finally:
+        if line is not None:
+            line.close()
     text = render(network, run, output_format, explain, to_terminal=output is None)
     if text is not None:
         if output is None:
