@@ -7,6 +7,7 @@ each command imports what it needs when it runs.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -76,6 +77,19 @@ class NetworkFormat(StrEnum):
 
 _settings = {"debug": False}
 
+AllowOutside = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-outside",
+        metavar="PATH",
+        help=(
+            "Let includes and directories read files below PATH although it is outside the project "
+            "(the git work tree, else the folder, of the paths given). Repeatable."
+        ),
+        show_default=False,
+    ),
+]
+
 
 def _print_version(value: bool) -> None:
     if value:
@@ -141,7 +155,10 @@ def plan(
     ] = None,
     output_format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.table,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the result to FILE, atomically.", metavar="FILE")
+        str | None,
+        typer.Option(
+            "--output", "-o", help="Write the result to FILE, atomically; never one of the inputs.", metavar="FILE"
+        ),
     ] = None,
     time_limit: Annotated[
         float,
@@ -228,6 +245,7 @@ def plan(
             show_default=False,
         ),
     ] = None,
+    allow_outside: AllowOutside = None,
 ) -> None:
     """Resolve requests into optimal, explained plans."""
     from sbn.commands.plan import run_plan
@@ -249,6 +267,7 @@ def plan(
         optimize=optimize,
         jobs=jobs,
         scheduler=scheduler,
+        allow_outside=allow_outside or [],
     )
 
 
@@ -261,6 +280,7 @@ def validate(
         CheckFormat,
         typer.Option("--format", "-f", help="auto is github when GITHUB_ACTIONS=true, else text."),
     ] = CheckFormat.auto,
+    allow_outside: AllowOutside = None,
 ) -> None:
     """Check syntax, schema and references; report every problem at once."""
     from sbn.commands.validate import run_validate
@@ -268,7 +288,7 @@ def validate(
     chosen = output_format.value
     if chosen == "auto":
         chosen = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    _guard(run_validate, paths, chosen)
+    _guard(run_validate, paths, chosen, allow_outside or [])
 
 
 @app.command(cls=_Command)
@@ -292,11 +312,12 @@ def who(
         ),
     ] = None,
     output_format: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
+    allow_outside: AllowOutside = None,
 ) -> None:
     """Who can do CAPABILITY: the modules offering it, filtered."""
     from sbn.commands.who import run_who
 
-    _guard(run_who, capability, network or [], region, certification or [], output_format.value)
+    _guard(run_who, capability, network or [], region, certification or [], output_format.value, allow_outside or [])
 
 
 @app.command(cls=_Command)
@@ -309,11 +330,12 @@ def network(
         NetworkFormat,
         typer.Option("--format", "-f", help="table; json; mermaid or dot draw the plug graph."),
     ] = NetworkFormat.table,
+    allow_outside: AllowOutside = None,
 ) -> None:
     """Summarise a network: coverage, single points of failure, interfaces, plug graph."""
     from sbn.commands.network import run_network
 
-    _guard(run_network, paths, output_format.value)
+    _guard(run_network, paths, output_format.value, allow_outside or [])
 
 
 @app.command(cls=_Command)
@@ -350,12 +372,22 @@ def schema() -> None:
 
 def _guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> NoReturn:
     """Run a command and turn every outcome into its exit code, in this one place."""
-    from sbn.errors import ExitCode, InputError, SbnError
+    from sbn.errors import ExitCode, InputError, SbnError, Terminated
     from sbn.numbers import exact
+    from sbn.text import escape
 
     try:
         with exact():
             code = action(*args, **kwargs)
+    except Terminated:
+        # The temporary file is gone: end the way SIGTERM ends a process, so that whoever sent it sees that.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise typer.Exit(128 + signal.SIGTERM) from None  # pragma: no cover - the signal ends the process first
+    except BrokenPipeError:
+        # The reader went away (sbn plan ... | head): nothing more to say, and no traceback at exit.
+        _quiet_stdout()
+        raise typer.Exit(int(ExitCode.NOT_PLANNED)) from None
     except KeyboardInterrupt:
         sys.stderr.write("sbn: interrupted\n")
         solver = sys.modules.get("sbn.solver")
@@ -371,8 +403,12 @@ def _guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> NoReturn:
         print_diagnostics(exc.diagnostics)
         raise typer.Exit(int(exc.exit_code)) from None
     except SbnError as exc:
-        sys.stderr.write(f"sbn: error: {exc}\n")
+        sys.stderr.write(f"sbn: error: {escape(str(exc))}\n")
         raise typer.Exit(int(exc.exit_code)) from None
+    except MemoryError:
+        # Each input is bounded (sbn.sources), but not how many there are, nor what they hold.
+        sys.stderr.write("sbn: error: out of memory: the input is too large for the memory available\n")
+        raise typer.Exit(int(ExitCode.INPUT)) from None
     except Exception as exc:  # anything else is a bug: one line, the traceback on demand
         if _settings["debug"]:
             import traceback
@@ -380,10 +416,20 @@ def _guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> NoReturn:
             traceback.print_exc()
         else:
             sys.stderr.write(
-                f"sbn: internal error: {type(exc).__name__}: {exc} (a bug; run with --debug for the traceback)\n"
+                f"sbn: internal error: {type(exc).__name__}: {escape(str(exc))[:500]} "
+                "(a bug; run with --debug for the traceback)\n"
             )
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
     raise typer.Exit(int(code))
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so that flushing it at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -406,10 +452,12 @@ def main(argv: list[str] | None = None) -> int:
         if type(exc).__name__ == "NoArgsIsHelpError":
             sys.stdout.write(exc.format_message() + "\n")
             return 0
+        from sbn.text import escape
+
         ctx = getattr(exc, "ctx", None)
         if ctx is not None:
             sys.stderr.write(ctx.get_usage() + "\n")
-        sys.stderr.write(f"sbn: error: {exc.format_message()}\n")
+        sys.stderr.write(f"sbn: error: {escape(exc.format_message())}\n")
         return 2
     except typer.Exit as exc:
         return int(exc.exit_code)

@@ -6,11 +6,12 @@ network that loads gives its ids; one with errors still gives the ids its files 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sbn.loader import STDIN, expand_directory
+from sbn.sources import STDIN, Project, SourceError, read_file, walk
 
 
 def request_ids(files: Sequence[str], networks: Sequence[str], incomplete: str) -> list[str]:
@@ -51,19 +52,28 @@ def _declared(section: str, paths: Sequence[str]) -> list[str]:
     import yaml
 
     found: list[str] = []
-    seen: set[Path] = set()
-    pending = [Path(path) for path in _readable(paths)]
+    seen: set[str] = set()
+    named = _readable(paths)
+    # Read as sbn reads (sbn.sources): regular files only, bounded, includes inside the project; a Tab
+    # must not hang on a FIFO an include names, nor read a file outside the project.
+    project = Project.of(named)
+    pending = [(Path(path), True) for path in named]
     while pending:
-        path = pending.pop(0)
-        targets = expand_directory(path) if path.is_dir() else [path]
+        path, given = pending.pop(0)
+        if not given and not project.admits(os.path.realpath(path)):
+            continue
+        try:
+            targets = walk(path).files if path.is_dir() else [path]
+        except OSError:
+            continue
         for target in targets:
-            key = target.resolve()
-            if key in seen:
+            key = os.path.realpath(target)
+            if key in seen or not (given or project.admits(key)):
                 continue
             seen.add(key)
             try:
-                data: Any = yaml.load(target.read_bytes(), Loader=yaml.CSafeLoader)
-            except Exception:
+                data: Any = yaml.load(read_file(key)[0], Loader=yaml.CSafeLoader)
+            except (SourceError, yaml.YAMLError, RecursionError):
                 continue
             if not isinstance(data, dict):
                 continue
@@ -71,5 +81,9 @@ def _declared(section: str, paths: Sequence[str]) -> list[str]:
                 if isinstance(entry, dict) and isinstance(entry.get("id"), str):
                     found.append(entry["id"])
             includes = data.get("include") or []
-            pending += [target.parent / str(entry) for entry in includes if isinstance(entry, str)]
+            pending += [
+                (target.parent / entry, False)
+                for entry in includes
+                if isinstance(entry, str) and entry and "\x00" not in entry and not os.path.isabs(entry)
+            ]
     return found

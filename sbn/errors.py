@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from sbn.text import escape
+
 
 class ExitCode(IntEnum):
     OK = 0
@@ -23,6 +25,12 @@ class Diagnostic:
     column: int
     message: str
     severity: str = "error"
+
+    def __post_init__(self) -> None:
+        # Safe by construction, whatever a message forgot to quote: a file name or message from
+        # the input never reaches a terminal or CI log with a raw control or bidi character.
+        object.__setattr__(self, "file", escape(self.file))
+        object.__setattr__(self, "message", escape(self.message))
 
     def render(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
@@ -48,3 +56,7 @@ class UsageError(SbnError):
     """The command line asks for something impossible (a missing file, an unknown request)."""
 
     exit_code = ExitCode.INPUT
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived while a file was being written: raised so that the temporary file is removed."""

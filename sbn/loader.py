@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import errno
 import gc
-import sys
+import os
+import stat
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,12 +23,23 @@ from sbn.errors import Diagnostic, InputError, UsageError
 from sbn.graph import find_cycle
 from sbn.model import CRITERIA, Document, Module, NetworkInfo, Partner, Request
 from sbn.numbers import exact
-from sbn.yamlread import Source, display_name, locate, parse_leniently, read_data, read_source
+from sbn.sources import (
+    STDIN,
+    Identity,
+    Project,
+    SourceError,
+    Walk,
+    not_regular,
+    read_file,
+    read_stdin,
+    reason,
+    walk,
+)
+from sbn.text import escape, quote, shown_path
+from sbn.yamlread import Source, decode, display_name, locate, parse_leniently, read_data, read_source
 
 SECTIONS: dict[str, type[BaseModel]] = {"partners": Partner, "modules": Module, "requests": Request}
 TOP_LEVEL = ("network", "include", "partners", "modules", "requests")
-YAML_SUFFIXES = (".yaml", ".yml")
-STDIN = "-"
 MAX_REPORTED = 100
 
 Path_ = tuple[str | int, ...]
@@ -75,9 +89,69 @@ class Network(Generic[M]):
     files: tuple[str, ...]
     warnings: tuple[Diagnostic, ...] = ()
     by_capability: dict[str, tuple[M, ...]] = field(default_factory=dict)
+    inputs: frozenset[Identity] = field(default=frozenset(), compare=False)  # every file read: never an --output
 
     def request_file(self, request: Request) -> str:
         return self.origins[("request", request.id)].file
+
+
+# A misspelt reference is given its "did you mean" at once among at most this many names (all of them
+# listed when none is close); among more, only when it is among the first MAX_REPORTED problems reported.
+LISTED_CHOICES = 20
+# A word longer than this is not compared with the names: nothing that long is close to a name.
+MAX_SUGGESTED_LENGTH = 200
+# A cycle (of includes or steps) longer than this is named by its first members and its length.
+MAX_CHAIN_SHOWN = 20
+
+
+class Choices:
+    """Names a misspelt reference may mean, indexed by length once, for a "did you mean" on demand.
+
+    The answer is ``difflib.get_close_matches(word, names, n=1)``'s, found with less work: a name
+    whose length alone keeps it below the cutoff is never looked at (difflib skips it too), and the
+    others are compared fully best bound first (``quick_ratio`` bounds ``ratio`` from above), until
+    no name left can match the best found.
+    """
+
+    CUTOFF = 0.6
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = list(names)
+        self._by_length: dict[int, list[str]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def closest(self, word: str) -> str | None:
+        if len(word) > MAX_SUGGESTED_LENGTH:
+            return None
+        if self._by_length is None:
+            self._by_length = defaultdict(list)
+            for name in self.names:
+                self._by_length[len(name)].append(name)
+        size = len(word)
+        matcher = difflib.SequenceMatcher()
+        matcher.set_seq2(word)
+        bounded = []
+        for length, names in self._by_length.items():
+            if (2.0 * min(length, size) / (length + size) if length + size else 1.0) < self.CUTOFF:
+                continue
+            for name in names:
+                matcher.set_seq1(name)
+                bound = matcher.quick_ratio()
+                if bound >= self.CUTOFF:
+                    bounded.append((bound, name))
+        bounded.sort(reverse=True)
+        best: tuple[float, str] | None = None
+        for bound, name in bounded:
+            if best is not None and bound < best[0]:
+                break  # no name left can score above the best, nor tie with it
+            matcher.set_seq1(name)
+            score = matcher.ratio()
+            # Ties go to the greater name, as difflib's heapq.nlargest over (score, name) gives.
+            if score >= self.CUTOFF and (best is None or (score, name) > best):
+                best = (score, name)
+        return best[1] if best is not None else None
 
 
 @dataclass
@@ -90,6 +164,8 @@ class _Problem:
     at_key: bool = False
     severity: str = "error"
     refs: tuple[Origin, ...] = ()
+    # A misspelt reference among many names: its "did you mean" is looked up only if it is reported.
+    hint: tuple[str, Choices] | None = None
 
 
 @dataclass
@@ -100,19 +176,33 @@ class _Loaded:
     path: Path | None = None  # set when the text was let go: read again only to locate a problem
 
 
+@dataclass
+class _Frame:
+    """A file whose includes are being loaded: its key and the (path, origin, walked) still to load."""
+
+    key: str
+    children: Iterator[tuple[Path, tuple[str, Path_], bool]]
+
+
 class _Loader:
     """Reads files (each once), follows includes, validates items and collects problems.
 
     A lean loader keeps a ModuleRef of each valid module instead of the Module (see load_units).
+    Only what ``project`` admits is read (sbn.sources).
     """
 
-    def __init__(self, lean: bool = False) -> None:
+    def __init__(self, project: Project, lean: bool = False) -> None:
+        self.project = project
         self.lean = lean
         self.refs: list[ModuleRef] = []
         self.strings: dict[str, str] = {}  # one copy of each partner id and capability a ModuleRef holds
         self.files: dict[str, _Loaded] = {}
-        self.stack: list[str] = []
+        self.stack: list[str] = []  # the chain of includes being loaded
+        self.on_stack: set[str] = set()
+        self.refused: set[str] = set()  # walked paths reported as leading outside the project
+        self.identities: set[Identity] = set()  # of every file read: --output may not be one of them
         self.diagnostics: list[Diagnostic] = []
+        self.path_diagnostics: list[Diagnostic] = []  # about command-line directories: not in any file's unit
         self.problems: list[_Problem] = []
         self.order: dict[str, int] = {}
         self.network: list[tuple[NetworkInfo, Origin]] = []
@@ -120,84 +210,182 @@ class _Loader:
         # Ids of items that are declared but invalid: references to them are not reported as unknown too.
         self.invalid_ids: dict[str, set[str]] = {name: set() for name in SECTIONS}
         self.children: dict[str, list[str]] = defaultdict(list)
+        self.escaped_order: dict[str, int] = {}
+        self.checked_includes: dict[tuple[Path, str], tuple[str | bool, Path]] = {}
+        self.resolved: dict[Path, str] = {}  # each path resolved once
 
     # -- files ---------------------------------------------------------------------------
 
     def load_path(self, raw: str) -> None:
+        """A path named on the command line: a file, a directory, or '-' for standard input."""
         if raw == STDIN:
-            source = Source("<stdin>", sys.stdin.read())
-            self.load_source(source, STDIN, Path.cwd())
+            name = "<stdin>"
+            try:
+                data, identity = read_stdin()
+                if identity is not None:
+                    self.identities.add(identity)
+                source = decode(data, name)
+            except SourceError as exc:
+                self.order.setdefault(name, len(self.order))
+                self.diagnostics.append(Diagnostic(name, 1, 1, f"cannot read standard input: {exc}"))
+                self.files[STDIN] = _Loaded(Source(name, ""), STDIN, self.order[name])
+                return
+            except InputError as error:
+                self.order.setdefault(name, len(self.order))
+                self.diagnostics.extend(error.diagnostics)
+                self.files[STDIN] = _Loaded(Source(name, ""), STDIN, self.order[name])
+                return
+            self.follow(self.enter_source(source, STDIN, _here()))
             return
-        path = Path(raw)
-        if path.is_dir():
-            for child in expand_directory(path):
-                self.load_file(child)
-        elif path.is_file():
-            self.load_file(path)
-        else:
-            raise UsageError(f"{raw}: no such file or directory")
-
-    def load_file(self, path: Path, include_origin: tuple[str, Path_] | None = None) -> None:
-        key = str(path.resolve())
-        if include_origin is not None:
-            self.children[self.stack[-1]].append(key)
-        if key in self.stack:
-            chain = " -> ".join(display_name(Path(item)) for item in self.stack[self.stack.index(key) :])
-            assert include_origin is not None
-            self.problems.append(
-                _Problem(include_origin[0], include_origin[1], f"include cycle: {chain} -> {display_name(path)}")
-            )
-            return
-        if key in self.files:
-            return
-        name = display_name(path)
         try:
-            source = read_source(path, name)
-        except InputError as error:
+            mode = os.stat(raw).st_mode
+        except OSError as exc:
+            raise UsageError(f"{shown_path(raw)}: {reason(exc).lower()}") from None
+        except ValueError:
+            raise UsageError(f"{shown_path(raw)}: the name holds a NUL character") from None
+        if stat.S_ISDIR(mode):
+            listing = walk(Path(raw))
+            notes = self.walk_notes(listing)
+            self.diagnostics.extend(notes)
+            self.path_diagnostics.extend(notes)
+            if not listing.files:
+                raise UsageError(f"{shown_path(raw)}: no *.yaml or *.yml file in this directory" + _not_read(listing))
+            for child in listing.files:
+                self.load_file(child, walked=True)
+        elif stat.S_ISREG(mode):
+            self.load_file(Path(raw))
+        else:
+            raise UsageError(f"{shown_path(raw)}: {not_regular(mode)}; '-' reads standard input")
+
+    def walk_notes(self, listing: Walk) -> list[Diagnostic]:
+        """What a directory walk did not read, said at the place."""
+        notes = [
+            Diagnostic(display_name(folder), 1, 1, f"cannot read directory: {why}")
+            for folder, why in listing.unreadable
+        ]
+        notes += [
+            Diagnostic(
+                display_name(path),
+                1,
+                1,
+                "not read: only files ending in .yaml or .yml are read (the suffix is case-sensitive)",
+                "warning",
+            )
+            for path in listing.skipped
+        ]
+        return notes
+
+    def load_file(self, path: Path, origin: tuple[str, Path_] | None = None, walked: bool = False) -> None:
+        self.follow(self.enter_file(path, origin, walked))
+
+    def follow(self, first: _Frame | None) -> None:
+        """Load includes depth first, in the order written, on a stack of our own: a chain may be long."""
+        frames = [first] if first is not None else []
+        while frames:
+            child = next(frames[-1].children, None)
+            if child is None:
+                done = frames.pop()
+                self.stack.pop()
+                self.on_stack.discard(done.key)
+                continue
+            entered = self.enter_file(*child)
+            if entered is not None:
+                frames.append(entered)
+
+    def enter_file(self, path: Path, origin: tuple[str, Path_] | None = None, walked: bool = False) -> _Frame | None:
+        """Read and check one file; its includes come back to be loaded next (None when there are none)."""
+        key = self.resolved.get(path)
+        if key is None:
+            key = self.resolved[path] = os.path.realpath(path)
+        if walked and self.stack and key == self.stack[-1]:
+            return None  # a directory the file includes holds the file itself
+        if origin is not None:
+            self.children[self.stack[-1]].append(key)
+        if key in self.on_stack:
+            assert origin is not None
+            chain = [display_name(Path(item)) for item in self.stack[self.stack.index(key) :]]
+            self.problems.append(
+                _Problem(origin[0], origin[1], f"include cycle: {_chain([*chain, display_name(path)], 'files')}")
+            )
+            return None
+        if key in self.files:
+            return None
+        if (walked or origin is not None) and not self.project.admits(key):
+            # A link in a directory that leads out of the project: named as found, the target never.
+            if key not in self.refused:
+                self.refused.add(key)
+                refusal = Diagnostic(_as_found(path), 1, 1, OUTSIDE_LINK)
+                self.diagnostics.append(refusal)
+                if origin is None:  # found in a directory named on the command line: in no file's unit
+                    self.path_diagnostics.append(refusal)
+            return None
+        name = display_name(path, key)
+        try:
+            raw, identity = read_file(key)
+            source = decode(raw, name)
+        except (SourceError, InputError) as error:
             self.order.setdefault(name, len(self.order))
-            self.diagnostics.extend(error.diagnostics)
+            if isinstance(error, SourceError):
+                self.diagnostics.append(Diagnostic(name, 1, 1, f"cannot read file: {error}"))
+            else:
+                self.diagnostics.extend(error.diagnostics)
             self.files[key] = _Loaded(Source(name, ""), key, self.order[name])
-            return
-        self.load_source(source, key, path.parent)
+            return None
+        del raw
+        self.identities.add(identity)
+        frame = self.enter_source(source, key, path.parent)
         # Keep memory to the validated items: the text is read again only if a problem needs a position.
         self.files[key].source = Source(name, "")
         self.files[key].path = path
+        return frame
 
-    def load_source(self, source: Source, key: str, directory: Path) -> None:
+    def enter_source(self, source: Source, key: str, directory: Path) -> _Frame | None:
         self.order.setdefault(source.name, len(self.order))
         self.files[key] = _Loaded(source, key, self.order[source.name])
         try:
             data, yaml_problems = read_data(source)  # no node tree: many times the data
         except InputError as error:
             self.diagnostics.extend(error.diagnostics)
-            return
+            return None
         self.diagnostics.extend(yaml_problems)
         if data is None:
-            return
+            return None
         if not isinstance(data, dict):
             self.problems.append(
                 _Problem(
                     source.name, (), "the top level must be a mapping of network, include, partners, modules, requests"
                 )
             )
-            return
+            return None
+        self.check_document(source.name, data)
+        targets = self.include_targets(source.name, data, directory)
+        del data  # not kept while the included files load
         self.stack.append(key)
-        try:
-            self.check_document(source.name, data)
-            targets = self.include_targets(source.name, data, directory)
-            del data  # not kept while the included files load
-            for index, target in targets:
-                origin = (source.name, ("include", index))
-                if target.is_dir():
-                    for child in expand_directory(target):
-                        if str(child.resolve()) != key:
-                            self.load_file(child, origin)
-                else:
-                    self.load_file(target, origin)
-        finally:
-            self.stack.pop()
+        self.on_stack.add(key)
+        return _Frame(key, self.included(source.name, targets))
 
-    def include_targets(self, name: str, data: dict[str, Any], directory: Path) -> list[tuple[int, Path]]:
+    def included(
+        self, name: str, targets: list[tuple[int, Path, bool]]
+    ) -> Iterator[tuple[Path, tuple[str, Path_], bool]]:
+        """The files a document includes, in order; a directory is walked when its turn comes."""
+        for index, target, is_directory in targets:
+            origin = (name, ("include", index))
+            if not is_directory:
+                yield target, origin, False
+                continue
+            listing = walk(target)
+            self.diagnostics.extend(self.walk_notes(listing))
+            if not listing.files:
+                self.problems.append(
+                    _Problem(
+                        name, ("include", index), "this directory holds no *.yaml or *.yml file", severity="warning"
+                    )
+                )
+            for child in listing.files:
+                yield child, origin, True
+
+    def include_targets(self, name: str, data: dict[str, Any], directory: Path) -> list[tuple[int, Path, bool]]:
+        """Where each include leads: (index, path, is a directory), every one checked before it is read."""
         includes = data.get("include")
         if not isinstance(includes, list):
             return []
@@ -205,12 +393,47 @@ class _Loader:
         for index, entry in enumerate(includes):
             if not isinstance(entry, str):
                 continue
-            target = directory / entry
-            if target.exists():
-                targets.append((index, target))
+            checked = (directory, entry)
+            if checked not in self.checked_includes:  # a file may name one path thousands of times
+                self.checked_includes[checked] = (self.refuse_include(entry, directory), directory / entry)
+            refusal, target = self.checked_includes[checked]
+            if isinstance(refusal, str):
+                self.problems.append(_Problem(name, ("include", index), refusal))
             else:
-                self.problems.append(_Problem(name, ("include", index), f"included path not found: {entry}"))
+                targets.append((index, target, refusal))
         return targets
+
+    def refuse_include(self, entry: str, directory: Path) -> str | bool:
+        """Why an include is not read; else whether it is a directory.
+
+        Where it leads is checked before whether it exists, so that an include cannot tell which
+        files exist outside the project; the message names the include as written, never its target.
+        """
+        shown = quote(entry)
+        if not entry:
+            return "an include must name a file or directory, not ''"
+        if "\x00" in entry:
+            return f"include {shown} holds a NUL character"
+        target = directory / entry
+        real = os.path.realpath(target)
+        if os.path.isabs(entry) and not self.project.allowed_absolute(real):
+            return (
+                f"include {shown} is an absolute path: includes are relative to the including file "
+                "and stay inside the project (--allow-outside PATH reads files outside it)"
+            )
+        if not self.project.admits(real):
+            return f"include {shown} leads outside the project: not read (--allow-outside PATH reads files outside it)"
+        try:
+            mode = os.stat(target).st_mode
+        except OSError as exc:
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                return f"included path not found: {shown}"
+            return f"included path {shown} cannot be read: {reason(exc)}"
+        if stat.S_ISDIR(mode):
+            return True
+        if not stat.S_ISREG(mode):
+            return f"included path {shown} is not read: {not_regular(mode)}"
+        return False
 
     # -- schema --------------------------------------------------------------------------
 
@@ -262,7 +485,7 @@ class _Loader:
 
     # -- results -------------------------------------------------------------------------
 
-    def resolve(self, problems: Sequence[_Problem]) -> list[Diagnostic]:
+    def resolve(self, problems: Sequence[_Problem]) -> list[tuple[Diagnostic, _Problem]]:
         """Turn problems into diagnostics, composing only the files that have problems."""
         by_name = {loaded.source.name: loaded for loaded in self.files.values()}
         roots: dict[str, Any] = {}
@@ -272,8 +495,9 @@ class _Loader:
                 loaded = by_name.get(file)
                 try:
                     source = loaded.source if loaded is not None and loaded.path is None else None
-                    if loaded is not None and loaded.path is not None:
-                        source = read_source(loaded.path, file)
+                    # Read again only where it was read: a file changed into a link meanwhile is not followed.
+                    if loaded is not None and loaded.path is not None and os.path.realpath(loaded.key) == loaded.key:
+                        source = read_source(Path(loaded.key), file)
                     roots[file] = parse_leniently(source)[1] if source is not None else None
                 except InputError:
                     roots[file] = None
@@ -286,24 +510,86 @@ class _Loader:
             if problem.refs:
                 places = [f"{ref.file}:{':'.join(map(str, position(ref.file, ref.path)))}" for ref in problem.refs]
                 message = message.format(*places)
-            diagnostics.append(Diagnostic(problem.file, line, column, message, problem.severity))
+            diagnostics.append((Diagnostic(problem.file, line, column, message, problem.severity), problem))
         return diagnostics
 
     def sort_key(self, diagnostic: Diagnostic) -> tuple[int, int, int]:
-        return self.order.get(diagnostic.file, len(self.order)), diagnostic.line, diagnostic.column
+        # Diagnostics hold file names escaped (sbn.text); the load order is kept by the names as read.
+        if len(self.escaped_order) != len(self.order):
+            self.escaped_order = {escape(name): order for name, order in self.order.items()}
+        return self.escaped_order.get(diagnostic.file, len(self.order)), diagnostic.line, diagnostic.column
 
 
-def expand_directory(path: Path) -> list[Path]:
-    """Every *.yaml / *.yml below a directory, in sorted path order."""
-    return sorted(child for child in path.rglob("*") if child.suffix in YAML_SUFFIXES and child.is_file())
+OUTSIDE_LINK = "a link that leads outside the project: not read (--allow-outside PATH reads files outside it)"
 
 
-def unknown_field(key: str, allowed: Iterable[str], what: str = "field") -> str:
-    message = f"unknown {what} {key!r}"
-    close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
+def _as_found(path: Path) -> str:
+    """A path as it was found, relative to the working directory when below it, never resolved."""
+    try:
+        here = os.getcwd()
+    except OSError:  # the working directory was removed
+        return str(path)
+    absolute = os.path.join(here, path)
+    return os.path.relpath(absolute, here) if absolute.startswith(here.rstrip(os.sep) + os.sep) else str(path)
+
+
+def _here() -> Path:
+    """Where standard input's includes start: the working directory, or '.' if it was removed."""
+    try:
+        return Path.cwd()
+    except OSError:
+        return Path(".")
+
+
+def _not_read(listing: Walk) -> str:
+    """What a walk that found nothing passed over, for the message that says so."""
+    said = ""
+    if listing.skipped:
+        names = ", ".join(escape(display_name(path)) for path in listing.skipped[:3])
+        more = f" and {len(listing.skipped) - 3:,} more" if len(listing.skipped) > 3 else ""
+        said += f"; not read: {names}{more} (only .yaml and .yml are read; the suffix is case-sensitive)"
+    if listing.unreadable:
+        names = ", ".join(escape(display_name(path)) for path, _ in listing.unreadable[:3])
+        more = f" and {len(listing.unreadable) - 3:,} more" if len(listing.unreadable) > 3 else ""
+        said += f"; folders that cannot be read: {names}{more}"
+    return said
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _chain(names: Sequence[str], what: str) -> str:
+    """A cycle as 'a -> b -> a'; a long one by its first members and its length."""
+    if len(names) <= MAX_CHAIN_SHOWN + 1:
+        return " -> ".join(names)
+    return " -> ".join(names[:MAX_CHAIN_SHOWN]) + f" -> ... -> {names[-1]} (a cycle of {len(names) - 1:,} {what})"
+
+
+def unknown_field(key: str, allowed: Iterable[str] | Choices, what: str = "field") -> str:
+    """An unknown name among a few (fields, criteria, or a small network's ids): the close one, or them all."""
+    choices = allowed if isinstance(allowed, Choices) else Choices(allowed)
+    message = f"unknown {what} {quote(key)}"
+    close = choices.closest(str(key))
     if close:
-        return f"{message} (did you mean {close[0]!r}?)"
-    return f"{message}; expected one of: {', '.join(allowed)}"
+        return f"{message} (did you mean {quote(close)}?)"
+    return f"{message}; expected one of: {', '.join(choices.names)}"
+
+
+def _unknown_reference(file: str, path: Path_, word: str, choices: Choices, what: str) -> _Problem:
+    """A reference to an undeclared item; among many names its hint waits until it is reported."""
+    if len(choices) <= LISTED_CHOICES:
+        return _Problem(file, path, unknown_field(word, choices, what))
+    return _Problem(file, path, f"unknown {what} {quote(word)}", hint=(word, choices))
+
+
+def _with_hint(diagnostic: Diagnostic, problem: _Problem | None) -> Diagnostic:
+    if problem is None or problem.hint is None:
+        return diagnostic
+    close = problem.hint[1].closest(problem.hint[0])
+    if close is None:
+        return diagnostic
+    return dataclasses.replace(diagnostic, message=f"{diagnostic.message} (did you mean {quote(close)}?)")
 
 
 def _submodel(model: type[BaseModel], loc: Path_) -> type[BaseModel] | None:
@@ -355,19 +641,19 @@ def describe(detail: Any, loc: Path_, model: type[BaseModel]) -> tuple[str, bool
     if not loc:
         subject = f"a {model.__name__.lower()}"
     elif isinstance(loc[-1], int):
-        subject = f"each item of {field_name!r}"
+        subject = f"each item of {quote(field_name)}"
     else:
-        subject = repr(field_name)
+        subject = quote(field_name)
     given = _kind_of(detail.get("input"))
     if kind == "extra_forbidden":
         parent = _submodel(model, loc[:-1])
         allowed = list(parent.model_fields) if parent is not None else []
         return unknown_field(str(loc[-1]), allowed), True, loc
     if kind == "missing":
-        return f"missing required field {loc[-1]!r}", False, loc[:-1]
+        return f"missing required field {quote(loc[-1])}", False, loc[:-1]
     if kind == "string_pattern_mismatch":
         return (
-            f"invalid id for {field_name!r}: ids start with a letter or digit "
+            f"invalid id for {quote(field_name)}: ids start with a letter or digit "
             "and hold only letters, digits, '.', '_' and '-'",
             False,
             loc,
@@ -383,27 +669,27 @@ def describe(detail: Any, loc: Path_, model: type[BaseModel]) -> tuple[str, bool
         relation = {"greater_than_equal": "at least", "greater_than": "greater than", "less_than_equal": "at most"}[
             kind
         ]
-        return f"{field_name!r} must be {relation} {limit}", False, loc
+        return f"{quote(field_name)} must be {relation} {limit}", False, loc
     if kind in ("int_parsing", "int_type", "int_from_float", "sbn_whole"):
-        return f"{field_name!r} must be a whole number", False, loc
+        return f"{quote(field_name)} must be a whole number", False, loc
     if kind == "literal_error":
         value = detail.get("input")
         criterion = unknown_field(str(value), CRITERIA, "criterion")
         return f"{criterion} in 'optimize'", False, loc
     if kind in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact", "sbn_start"):
-        return f"{field_name!r} must be a date like 2027-03-01", False, loc
+        return f"{quote(field_name)} must be a date like 2027-03-01", False, loc
     if kind == "too_short":
-        return f"{field_name!r} must not be empty", False, loc
+        return f"{quote(field_name)} must not be empty", False, loc
     if kind == "sbn_deadline":
-        return f"{field_name!r} {detail['msg']}", False, loc
+        return f"{quote(field_name)} {detail['msg']}", False, loc
     if kind.startswith("sbn_"):
-        return f"{field_name!r}: {detail['msg']}", False, loc
-    return f"{field_name!r}: {detail['msg']}", False, loc
+        return f"{quote(field_name)}: {detail['msg']}", False, loc
+    return f"{quote(field_name)}: {detail['msg']}", False, loc
 
 
-def _load_network(paths: Sequence[str], *, allow_empty: bool = False) -> Network:
+def _load_network(paths: Sequence[str], allow_outside: Sequence[str] = ()) -> Network:
     """Load and validate every file under ``paths``; raise InputError with every problem."""
-    loader = _Loader()
+    loader = _Loader(Project.of(paths, allow_outside))
     for raw in paths:
         loader.load_path(raw)
     return _finish(loader)
@@ -411,7 +697,10 @@ def _load_network(paths: Sequence[str], *, allow_empty: bool = False) -> Network
 
 def _duplicate(kind: str, item_id: str, origin: Origin, first: Origin) -> _Problem:
     return _Problem(
-        origin.file, (*origin.path, "id"), f"duplicate {kind} id {item_id!r}: first declared at {{}}", refs=(first,)
+        origin.file,
+        (*origin.path, "id"),
+        f"duplicate {kind} id {quote(item_id)}: first declared at {{}}",
+        refs=(first,),
     )
 
 
@@ -458,8 +747,13 @@ def _finish(loader: _Loader) -> Network[Any]:
     )
     invalid_partners = loader.invalid_ids["partners"]
     check_references(partners, module_partners, requests, origins, info, by_capability, problems, invalid_partners)
-    diagnostics = loader.diagnostics + loader.resolve(problems)
-    diagnostics.sort(key=loader.sort_key)
+    found = [(diagnostic, None) for diagnostic in loader.diagnostics] + loader.resolve(problems)
+    found.sort(key=lambda pair: loader.sort_key(pair[0]))
+    # "Did you mean" among many names only for what is reported (validate prints the first MAX_REPORTED).
+    diagnostics = [
+        _with_hint(diagnostic, problem) if rank < MAX_REPORTED else diagnostic
+        for rank, (diagnostic, problem) in enumerate(found)
+    ]
     errors = [d for d in diagnostics if d.severity == "error"]
     if errors:
         raise InputError(diagnostics)
@@ -472,6 +766,7 @@ def _finish(loader: _Loader) -> Network[Any]:
         files=tuple(loaded.source.name for loaded in sorted(loader.files.values(), key=lambda f: f.order)),
         warnings=tuple(diagnostics),
         by_capability={capability: tuple(group) for capability, group in by_capability.items()},
+        inputs=frozenset(loader.identities),
     )
 
 
@@ -491,11 +786,11 @@ def check_references(
     ``declared`` holds the ids of partners declared but invalid: they are reported once, not again where referenced.
     """
     declared = set(declared) | set(partners)
+    choices = Choices(sorted(declared))  # built once: a "did you mean" is looked up only where reported
 
     def unknown_partner(origin: Origin, path: Path_, partner_id: str) -> None:
         if partner_id not in declared:
-            message = unknown_field(partner_id, sorted(declared), "partner")
-            problems.append(_Problem(origin.file, origin.path + path, message))
+            problems.append(_unknown_reference(origin.file, origin.path + path, partner_id, choices, "partner"))
 
     for origin, partner_id in module_partners:
         unknown_partner(origin, ("partner",), partner_id)
@@ -504,7 +799,7 @@ def check_references(
             unknown_partner(origins[("partner", partner.id)], ("interests", "avoid", index), other)
             if other == partner.id:
                 origin = origins[("partner", partner.id)]
-                message = f"partner {other!r} cannot avoid itself; list the partners it never works with"
+                message = f"partner {quote(other)} cannot avoid itself; list the partners it never works with"
                 problems.append(_Problem(origin.file, (*origin.path, "interests", "avoid", index), message))
     warnings: list[_Problem] = []
     for request in requests.values():
@@ -530,17 +825,17 @@ def check_references(
                 _Problem(
                     origin.file,
                     (*origin.path, "start"),
-                    f"dates need time_unit 'day'; the network's is {info.time_unit!r}",
+                    f"dates need time_unit 'day'; the network's is {quote(info.time_unit)}",
                 )
             )
-        check_steps(request, origin, declared, problems)
+        check_steps(request, origin, declared, problems, choices)
         for index, step in enumerate(request.steps):
             if step.capability not in by_capability:
                 warnings.append(
                     _Problem(
                         origin.file,
                         (*origin.path, "steps", index, "capability"),
-                        f"no module offers capability {step.capability!r} (step {step.id!r})",
+                        f"no module offers capability {quote(step.capability)} (step {quote(step.id)})",
                         severity="warning",
                     )
                 )
@@ -548,7 +843,13 @@ def check_references(
     return warnings
 
 
-def check_steps(request: Request, origin: Origin, partners: Collection[str], problems: list[_Problem]) -> None:
+def check_steps(
+    request: Request,
+    origin: Origin,
+    partners: Collection[str],
+    problems: list[_Problem],
+    partner_choices: Choices | None = None,
+) -> None:
     """Step ids unique, `after` and pins resolvable, and no cycle."""
     seen: dict[str, int] = {}
     for index, step in enumerate(request.steps):
@@ -558,33 +859,28 @@ def check_steps(request: Request, origin: Origin, partners: Collection[str], pro
                 _Problem(
                     origin.file,
                     (*path, "id"),
-                    f"duplicate step id {step.id!r} in request {request.id!r}: first is step {seen[step.id] + 1}",
+                    f"duplicate step id {quote(step.id)} in request {quote(request.id)}: "
+                    f"first is step {seen[step.id] + 1}",
                 )
             )
         else:
             seen[step.id] = index
         if step.partner is not None and step.partner not in partners:
+            if partner_choices is None:
+                partner_choices = Choices(sorted(partners))
             problems.append(
-                _Problem(origin.file, (*path, "partner"), unknown_field(step.partner, sorted(partners), "partner"))
+                _unknown_reference(origin.file, (*path, "partner"), step.partner, partner_choices, "partner")
             )
+    step_choices: Choices | None = None
     for index, step in enumerate(request.steps):
         for position, before in enumerate(step.after):
+            where = (*origin.path, "steps", index, "after", position)
             if before not in seen:
-                problems.append(
-                    _Problem(
-                        origin.file,
-                        (*origin.path, "steps", index, "after", position),
-                        unknown_field(before, list(seen), "step"),
-                    )
-                )
+                if step_choices is None:
+                    step_choices = Choices(seen)
+                problems.append(_unknown_reference(origin.file, where, before, step_choices, "step"))
             elif before == step.id:
-                problems.append(
-                    _Problem(
-                        origin.file,
-                        (*origin.path, "steps", index, "after", position),
-                        f"step {step.id!r} cannot come after itself",
-                    )
-                )
+                problems.append(_Problem(origin.file, where, f"step {quote(step.id)} cannot come after itself"))
     cycle = find_cycle(request)
     if cycle:
         # Named from its first step in file order, and reported there.
@@ -593,64 +889,30 @@ def check_steps(request: Request, origin: Origin, partners: Collection[str], pro
         index = seen[cycle[0]]
         problems.append(
             _Problem(
-                origin.file, (*origin.path, "steps", index, "after"), f"step cycle: {' -> '.join([*cycle, cycle[0]])}"
+                origin.file,
+                (*origin.path, "steps", index, "after"),
+                f"step cycle: {_chain([*cycle, cycle[0]], 'steps')}",
             )
         )
 
 
-def _load_units(paths: Sequence[str]) -> list[Network[ModuleRef] | InputError]:
+def _load_units(paths: Sequence[str], allow_outside: Sequence[str] = ()) -> list[Network[ModuleRef] | InputError]:
     """Validate what is under ``paths``: each network on its own when several are found.
 
     A root file (one no other file includes) and what it includes form a unit; units that
     declare a network are checked separately, and files outside them join the only network
     or, when there are several, are checked together.
     """
-    loader = _Loader(lean=True)
+    project = Project.of(paths, allow_outside)
+    loader = _Loader(project, lean=True)
     for raw in paths:
         loader.load_path(raw)
     if len(loader.network) <= 1:
         return [_attempt(loader)]
-    included = {child for children in loader.children.values() for child in children}
     ordered = sorted(loader.files.values(), key=lambda loaded: loaded.order)
     with_network = {origin.file for _, origin in loader.network}
-    name_of = {loaded.key: loaded.source.name for loaded in ordered}
-
-    def closure(key: str) -> set[str]:
-        seen, todo = set(), [key]
-        while todo:
-            current = todo.pop()
-            if current not in seen:
-                seen.add(current)
-                todo.extend(loader.children.get(current, []))
-        return seen
-
-    roots = [loaded.key for loaded in ordered if loaded.key not in included]
-    # Files that include each other in a cycle have no root: the first of them, in load order, is one.
-    covered = set().union(*(closure(root) for root in roots))
-    for loaded in ordered:
-        if loaded.key not in covered:
-            roots.append(loaded.key)
-            covered |= closure(loaded.key)
-    roots.sort(key=lambda key: loader.files[key].order)
-
-    def apart(one: set[str], other: set[str]) -> bool:
-        """Each declares a network of its own: two networks including one shared file are checked apart."""
-        networks = [{key for key in files if name_of[key] in with_network} for files in (one, other)]
-        return bool(networks[0] and networks[1]) and networks[0].isdisjoint(networks[1])
-
-    # Roots that share a file (two request files including one network) form one unit.
-    units: list[tuple[list[str], set[str]]] = []
-    for root in roots:
-        files = closure(root)
-        overlapping = [unit for unit in units if unit[1] & files and not apart(unit[1], files)]
-        merged = ([root], files)
-        for unit in overlapping:
-            units.remove(unit)
-            merged = (unit[0] + merged[0], unit[1] | merged[1])
-        units.append(merged)
-    units.sort(key=lambda unit: roots.index(unit[0][0]))
-    network_units = [keys for keys, files in units if any(name_of[k] in with_network for k in files)]
-    loose = [key for keys, files in units if not any(name_of[k] in with_network for k in files) for key in keys]
+    declares = {loaded.key for loaded in ordered if loaded.source.name in with_network}
+    network_units, loose = _units(loader, [loaded.key for loaded in ordered], declares)
     if len(network_units) == 1:
         network_units[0].extend(loose)
     elif loose:
@@ -659,16 +921,107 @@ def _load_units(paths: Sequence[str]) -> list[Network[ModuleRef] | InputError]:
     for kept in loader.items.values():
         kept.clear()
     results: list[Network[ModuleRef] | InputError] = []
+    loaders = []
     for unit_keys in network_units:
-        fresh = _Loader(lean=True)
+        fresh = _Loader(project, lean=True)
+        loaders.append(fresh)
         for key in unit_keys:
             if key == STDIN:
                 loaded = loader.files[key]
-                fresh.load_source(loaded.source, STDIN, Path.cwd())
+                fresh.follow(fresh.enter_source(loaded.source, STDIN, _here()))
             else:
                 fresh.load_file(Path(key))
         results.append(_attempt(fresh))
+    if loader.path_diagnostics:
+        # What the directories named did not yield belongs to no unit: it is reported with the first.
+        first = results[0]
+        notes = list(loader.path_diagnostics)
+        if isinstance(first, InputError):
+            results[0] = InputError(sorted(notes + first.diagnostics, key=loaders[0].sort_key))
+        elif any(note.severity == "error" for note in notes):
+            results[0] = InputError(notes + list(first.warnings))
+        else:
+            results[0] = dataclasses.replace(first, warnings=tuple(notes) + first.warnings)
     return results
+
+
+def _units(loader: _Loader, ordered: list[str], declares: set[str]) -> tuple[list[list[str]], list[str]]:
+    """The roots of each unit that declares a network, in load order, and the roots of the units that do not.
+
+    Roots, in load order, join the units they share a file with, except that two units each
+    declaring networks of their own (none in common) stay apart even when they share a file.
+    Union-find over the files each root reaches, so that many roots sharing one file (3,000
+    networks including one list of partners) cost linear time: a network unit is found through
+    the network files it holds, and a unit without a network through each file it holds.
+    """
+    included = {child for children in loader.children.values() for child in children}
+
+    def closure(key: str) -> set[str]:
+        seen, todo = {key}, [key]
+        while todo:
+            for child in loader.children.get(todo.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        return seen
+
+    roots = [key for key in ordered if key not in included]
+    # Files that include each other in a cycle have no root: the first of them, in load order, is one.
+    covered: set[str] = set()
+    for root in roots:
+        covered.update(closure(root))
+    for key in ordered:
+        if key not in covered:
+            roots.append(key)
+            covered.update(closure(key))
+    position = {key: index for index, key in enumerate(ordered)}
+    roots.sort(key=position.__getitem__)
+
+    parent: dict[int, int] = {}  # union-find over unit numbers
+    networks: dict[int, bool] = {}  # whether the unit declares a network
+    members: dict[int, list[str]] = {}  # its roots
+
+    def find(unit: int) -> int:
+        while parent[unit] != unit:
+            parent[unit] = parent[parent[unit]]
+            unit = parent[unit]
+        return unit
+
+    owner: dict[str, int] = {}  # network file -> the unit holding it (a network file is in one unit)
+    loose_with: dict[str, list[int]] = defaultdict(list)  # file -> units without a network holding it
+    networked_with: dict[str, list[int]] = defaultdict(list)  # file -> units with a network holding it
+    for number, root in enumerate(roots):
+        files = closure(root)
+        own = [key for key in files if key in declares]
+        joined = {find(owner[key]) for key in own if key in owner}
+        for key in files:
+            # Every entry met here joins, or is moved to the other list when it joined a network
+            # unit since, so each entry is met once by a root declaring a network.
+            for unit in loose_with.pop(key, ()):
+                unit = find(unit)
+                if own and networks[unit]:
+                    networked_with[key].append(unit)
+                else:
+                    joined.add(unit)
+            if not own:
+                joined.update(find(unit) for unit in networked_with.pop(key, ()))
+        parent[number] = number
+        networks[number] = bool(own) or any(networks[unit] for unit in joined)
+        members[number] = [root]
+        for unit in joined:
+            parent[unit] = number
+            members[number].extend(members.pop(unit))
+        for key in own:
+            owner[key] = number
+        for key in files:
+            (networked_with if networks[number] else loose_with)[key].append(number)
+    units = sorted(
+        ((networks[number], sorted(keys, key=position.__getitem__)) for number, keys in members.items()),
+        key=lambda unit: position[unit[1][0]],
+    )
+    return [keys for networked, keys in units if networked], [
+        key for networked, keys in units if not networked for key in keys
+    ]
 
 
 def _attempt(loader: _Loader) -> Network[Any] | InputError:
@@ -678,9 +1031,11 @@ def _attempt(loader: _Loader) -> Network[Any] | InputError:
         return error
 
 
-def _load_for_plan(files: Sequence[str], networks: Sequence[str]) -> tuple[Network, list[Request]]:
+def _load_for_plan(
+    files: Sequence[str], networks: Sequence[str], allow_outside: Sequence[str] = ()
+) -> tuple[Network, list[Request]]:
     """Load request files and network paths as one set; the requests are those of the files given."""
-    loader = _Loader()
+    loader = _Loader(Project.of([*files, *networks], allow_outside))
     for raw in files:
         loader.load_path(raw)
     given = {loaded.source.name for loaded in loader.files.values()}
@@ -710,19 +1065,21 @@ def without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def load_network(paths: Sequence[str], *, allow_empty: bool = False) -> Network:
+def load_network(paths: Sequence[str], *, allow_outside: Sequence[str] = ()) -> Network:
     """Load and validate every file under ``paths``; raise InputError with every problem."""
     with exact(), without_cycle_collection():
-        return _load_network(paths, allow_empty=allow_empty)
+        return _load_network(paths, allow_outside)
 
 
-def load_units(paths: Sequence[str]) -> list[Network[ModuleRef] | InputError]:
+def load_units(paths: Sequence[str], *, allow_outside: Sequence[str] = ()) -> list[Network[ModuleRef] | InputError]:
     """Validate what is under ``paths``, each network on its own (see _load_units); modules kept as ModuleRefs."""
     with exact(), without_cycle_collection():
-        return _load_units(paths)
+        return _load_units(paths, allow_outside)
 
 
-def load_for_plan(files: Sequence[str], networks: Sequence[str]) -> tuple[Network, list[Request]]:
+def load_for_plan(
+    files: Sequence[str], networks: Sequence[str], *, allow_outside: Sequence[str] = ()
+) -> tuple[Network, list[Request]]:
     """Load request files and network paths as one set; the requests are those of the files given."""
     with exact(), without_cycle_collection():
-        return _load_for_plan(files, networks)
+        return _load_for_plan(files, networks, allow_outside)

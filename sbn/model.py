@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from pydantic_core import PydanticCustomError
 
 from sbn.numbers import round_cent
+from sbn.text import quote
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -30,22 +31,37 @@ CRITERIA = ("cost", "time", "partners", "reputation", "preferred")
 # Decimal also takes "_1", "1__0" and digits of other scripts ("١٢"); numbers here are ASCII, with
 # "_" only between digits.
 _SEPARATED = re.compile(r"[-+]?(?:[0-9]+(?:_[0-9]+)*)?(?:\.(?:[0-9]+(?:_[0-9]+)*)?)?(?:[eE][-+]?[0-9]+)?")
+# A number whose exponent is beyond what Decimal holds (1e-999...9): its size is told by the exponent.
+_EXPONENT = re.compile(r"([^eE]*)[eE]([-+]?)[0-9]+")
+
+
+def _not_a_number(text: str) -> PydanticCustomError:
+    return PydanticCustomError("sbn_number", "expected a number, got {value}", {"value": quote(text)})
 
 
 def parse_number(value: Any) -> Decimal:
     """A finite number from YAML text (or a Python number), exactly as written."""
     if type(value) is str:
         if (not value.isascii() or "_" in value) and not _SEPARATED.fullmatch(value.strip()):
-            raise PydanticCustomError("sbn_number", "expected a number, got '{value}'", {"value": value.strip()})
+            raise _not_a_number(value.strip())
         try:
             number = Decimal(value)
         except InvalidOperation:
             text = value.strip()
             if text.lower() in _NON_FINITE:
                 raise PydanticCustomError(
-                    "sbn_finite", "numbers must be finite, got {value}", {"value": text}
+                    "sbn_finite", "numbers must be finite, got {value}", {"value": quote(text, bare=True)}
                 ) from None
-            raise PydanticCustomError("sbn_number", "expected a number, got '{value}'", {"value": text}) from None
+            exponent = _EXPONENT.fullmatch(text) if _SEPARATED.fullmatch(text) else None
+            if exponent is None or not any(digit.isdigit() for digit in exponent.group(1)):
+                raise _not_a_number(text) from None
+            if not any(digit in "123456789" for digit in exponent.group(1)):
+                return Decimal(0)
+            if exponent.group(2) == "-":
+                message = "numbers may have at most 30 decimal places, got {value}"
+                raise PydanticCustomError("sbn_too_fine", message, {"value": quote(text, bare=True)}) from None
+            message = "numbers must be at most 1e12 in size, got {value}"
+            raise PydanticCustomError("sbn_too_large", message, {"value": quote(text, bare=True)}) from None
         if number.is_finite() and number.adjusted() < 12 and len(value) <= MAX_DECIMALS and "e" not in value.lower():
             return number  # the common case, checked cheaply
         return _bounded(number, value.strip())
@@ -61,7 +77,8 @@ def parse_number(value: Any) -> Decimal:
     return _bounded(number, value)
 
 
-def _bounded(number: Decimal, written: Any) -> Decimal:
+def _bounded(number: Decimal, value: Any) -> Decimal:
+    written = quote(value, bare=True)
     if not number.is_finite():
         raise PydanticCustomError("sbn_finite", "numbers must be finite, got {value}", {"value": written})
     if number.copy_abs() > MAX_NUMBER:  # copy_abs needs no context, so 1e999999999 cannot overflow
@@ -91,16 +108,16 @@ def _deadline(value: Any) -> Decimal | date:
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            raise PydanticCustomError("sbn_date", "invalid date {value}", {"value": repr(value.strip())}) from None
+            raise PydanticCustomError("sbn_date", "invalid date {value}", {"value": quote(value.strip())}) from None
     try:
         number = parse_number(value)
     except PydanticCustomError as error:
         if error.type != "sbn_number" or not isinstance(value, str):
             raise
         message = "must be a number or a date like 2027-03-01, got {value}"
-        raise PydanticCustomError("sbn_deadline", message, {"value": repr(value.strip())}) from None
+        raise PydanticCustomError("sbn_deadline", message, {"value": quote(value.strip())}) from None
     if number < 0:
-        raise PydanticCustomError("sbn_negative", "must be at least 0, got {value}", {"value": str(value)})
+        raise PydanticCustomError("sbn_negative", "must be at least 0, got {value}", {"value": quote(value, bare=True)})
     return number
 
 
@@ -128,7 +145,7 @@ def _linear(value: Any) -> Any:
         return value
     number = parse_number(value)
     if number < 0:
-        raise PydanticCustomError("sbn_negative", "must be at least 0, got {value}", {"value": str(value)})
+        raise PydanticCustomError("sbn_negative", "must be at least 0, got {value}", {"value": quote(value, bare=True)})
     return {"fixed": number}
 
 
@@ -139,7 +156,7 @@ def _list(value: Any) -> Any:
         raise PydanticCustomError(
             "sbn_list",
             "expected a list, got the string {quoted}: write [{value}]",
-            {"value": value, "quoted": repr(value)},
+            {"value": quote(value, bare=True), "quoted": quote(value)},
         )
     return value
 
@@ -307,7 +324,7 @@ class Step(_Frozen):
                 raise PydanticCustomError(
                     "sbn_step_id",
                     "a step without an id takes its capability as id, but {capability} is not a valid id: add an id",
-                    {"capability": repr(capability)},
+                    {"capability": quote(capability)},
                 )
             return {**data, "id": capability}
         if isinstance(data, dict) and data.get("id") is None:
@@ -372,7 +389,8 @@ class Document(_Frozen):
 
     network: NetworkInfo | None = Field(None, description="The network: at most one across all files.")
     include: Strings = Field(
-        (), description="Paths relative to this file; a directory means every *.yaml/*.yml below it."
+        (),
+        description="Paths relative to this file, inside the project; a directory means every *.yaml/*.yml below it.",
     )
     partners: tuple[Partner, ...] | None = Field(None, description="Partners of the network.")
     modules: tuple[Module, ...] | None = Field(None, description="Modules offered by the partners.")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -11,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from sbn.errors import Diagnostic, InputError, UsageError
+from sbn.sources import SourceError, read_file, reason
+from sbn.text import quote, shown_path
 from sbn.yamlread import locate
 
 Where = tuple[str | int, ...]
@@ -66,8 +71,9 @@ def read_plans(path: Path, shape: Shape, label: str = "") -> dict[str, PlanRecor
     name = str(path)
     text = _read_text(path, f"{label} " if label else "")
     try:
-        # Exact numbers: a cost of 0.1 + 0.2 compares as written, never as binary floats.
-        data = json.loads(text, parse_float=Decimal)
+        # Exact numbers: a cost of 0.1 + 0.2 compares as written, never as binary floats. A whole
+        # number too long for int() (4,300 digits) stays a Decimal: no check takes it for a whole one.
+        data = json.loads(text, parse_float=Decimal, parse_int=_whole_number)
     except json.JSONDecodeError as exc:
         raise InputError([Diagnostic(name, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")]) from None
     except RecursionError:
@@ -100,36 +106,47 @@ def read_plans(path: Path, shape: Shape, label: str = "") -> dict[str, PlanRecor
             step = _field(assignment, "step", string, at, problems)
             values = _fields(assignment, shape.assignment, at, problems)
             if step is not None and step in steps:
-                problems.append(((*at, "step"), f"step {step!r} appears twice in this plan"))
+                problems.append(((*at, "step"), f"step {quote(step)} appears twice in this plan"))
             elif step is not None and values is not None:
                 steps[step] = values
         if request is not None and request in seen:
             problems.append(
-                ((*where, "request"), f"request {request!r} appears twice (first in plan {seen[request] + 1})")
+                ((*where, "request"), f"request {quote(request)} appears twice (first in plan {seen[request] + 1})")
             )
         elif request is not None and fields is not None:
             seen[request] = i
             plans[request] = PlanRecord(fields, steps)
     if problems:
         root = _json_nodes(name, text)
-        raise InputError([Diagnostic(name, *locate(root, where), message) for where, message in problems[:100]])
+        # Every problem, so that the report can say how many are not shown.
+        raise InputError([Diagnostic(name, *locate(root, where), message) for where, message in problems])
     return plans
 
 
 def _read_text(path: Path, label: str) -> str:
+    """The file's text, read as every input is (sbn.sources: a regular file, bounded)."""
     name = str(path)
-    if not path.exists():
-        raise UsageError(f"{label}{name}: no such file or directory")
-    if path.is_dir():
-        raise UsageError(f"{label}{name} is a directory: give an earlier plan's JSON file")
+    shown = shown_path(name)
+    try:
+        is_directory = stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError as exc:
+        raise UsageError(f"{label}{shown}: {reason(exc).lower()}") from None
+    if is_directory:
+        raise UsageError(f"{label}{shown} is a directory: give an earlier plan's JSON file")
+    try:
+        raw, _ = read_file(path)
+    except SourceError as exc:
+        raise UsageError(f"{label}{shown}: {exc}") from None
     try:
         # utf-8-sig: a byte-order mark, as some Windows editors write, is read past.
-        return path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UsageError(f"{label}{name}: {exc.strerror or exc}") from None
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        line = raw[: exc.start].count(b"\n") + 1
         raise InputError([Diagnostic(name, line, 1, "invalid JSON: not UTF-8 text")]) from None
+
+
+def _whole_number(text: str) -> int | Decimal:
+    return int(text) if len(text) <= 1000 else Decimal(text)
 
 
 def _fields(
@@ -150,7 +167,19 @@ def _field(data: dict[str, Any], key: str, check: Check, where: Where, problems:
     if expected is not None:
         problems.append(((*where, key), f"'{key}' must be {expected}, got {json_kind(value)}"))
         return None
+    if isinstance(value, str) and not _is_text(value):
+        # JSON may escape half a surrogate pair; no output could write it back.
+        problems.append(((*where, key), f"'{key}' holds a lone surrogate, which is not text: {quote(value)}"))
+        return None
     return value
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def json_kind(value: Any) -> str:
@@ -159,9 +188,9 @@ def json_kind(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float | Decimal):
-        return f"the number {value}"
+        return f"the number {quote(value, bare=True)}"
     if isinstance(value, str):
-        return f"the string {value!r}"
+        return f"the string {quote(value)}"
     return "a list" if isinstance(value, list) else "an object"
 
 
@@ -169,10 +198,15 @@ def _json_nodes(name: str, text: str) -> Any:
     """The JSON as YAML nodes (JSON is YAML), only to tell where a problem is; None if that fails."""
     from sbn.yamlread import Source, compose
 
+    # YAML refuses the escape of a lone surrogate that JSON allows: one as long takes its place.
+    text = _SURROGATE_ESCAPE.sub(r"\1\\u0020", text)
     try:
         return compose(Source(name, text))
     except Exception:  # positions are a courtesy: the problem is reported at 1:1 instead
         return None
+
+
+_SURROGATE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def _too_deep(text: str) -> tuple[int, int]:

@@ -14,9 +14,10 @@ are parsed by the models, which know which fields hold them.
 
 from __future__ import annotations
 
+import itertools
 import operator
-import sys
-from collections.abc import Iterator
+import os
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 from sbn.errors import Diagnostic, InputError
+from sbn.sources import SourceError, read_file, working_directory
+from sbn.text import quote
 
 try:
     from yaml.cyaml import CParser as _Parser
@@ -100,20 +103,30 @@ class Source:
     text: str
 
 
-def display_name(path: Path) -> str:
-    """The path as a user would type it: relative to the working directory when below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+def display_name(path: Path, real: str | None = None) -> str:
+    """The path as a user would type it: relative to the working directory when below it.
+
+    ``real`` is the path resolved, when the caller has it already.
+    """
+    here = working_directory()
+    if real is None:
+        real = os.path.realpath(path)  # unlike Path.resolve, ends on a link loop instead of raising
+    if here is not None and (real == here or real.startswith(here.rstrip(os.sep) + os.sep)):
+        return os.path.relpath(real, here)
+    return str(path)
 
 
 def read_source(path: Path, name: str) -> Source:
-    """Read a file as UTF-8 text; a bad byte is reported at its line."""
+    """Read a regular file as UTF-8 text (sbn.sources bounds what is read); a bad byte is reported at its line."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError([Diagnostic(name, 1, 1, f"cannot read file: {exc.strerror or exc}")]) from None
+        raw, _ = read_file(path)
+    except SourceError as exc:
+        raise InputError([Diagnostic(name, 1, 1, f"cannot read file: {exc}")]) from None
+    return decode(raw, name)
+
+
+def decode(raw: bytes, name: str) -> Source:
+    """Bytes as UTF-8 text, a byte-order mark read past; a bad byte is reported at its line and column."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -198,12 +211,7 @@ def parse_leniently(source: Source) -> tuple[Any, Node | None, list[Diagnostic]]
     if shared:
         _check_expansion(source, node)
     builder = _Builder(source, memoize=shared)
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 10_000))
-    try:
-        data = builder.build(node)
-    finally:
-        sys.setrecursionlimit(limit)
+    data = builder.build(node)
     if builder.refused_tag:
         raise InputError(builder.errors)
     return data, node, builder.errors
@@ -284,32 +292,23 @@ def _data_from_events(text: str) -> Any:
         parser.dispose()
 
 
+def _children(node: Node) -> Iterator[Node]:
+    if isinstance(node, SequenceNode):
+        return iter(node.value)
+    return itertools.chain.from_iterable(node.value)  # key, value, key, value...
+
+
 def _check_expansion(source: Source, root: Node) -> None:
-    """Refuse documents whose aliases expand far beyond what is written (alias bombs)."""
+    """Refuse documents whose aliases expand far beyond what is written (alias bombs).
+
+    Depth first on a stack of our own, like every walk over input here: nesting is the input's to choose.
+    """
     sizes: dict[int, int] = {}
     on_path: set[int] = set()
     distinct = 0
 
-    def size(node: Node) -> int:
-        nonlocal distinct
-        key = id(node)
-        known = sizes.get(key)
-        if known is not None:
-            return known
-        if key in on_path:
-            line, column = node_position(node)
-            raise InputError([Diagnostic(source.name, line, column, "recursive alias: a value contains itself")])
-        distinct += 1
-        if isinstance(node, ScalarNode):
-            total = 1
-        else:
-            on_path.add(key)
-            total = 1
-            children = node.value if isinstance(node, SequenceNode) else (n for pair in node.value for n in pair)
-            for child in children:
-                total += size(child)
-            on_path.discard(key)
-        sizes[key] = total
+    def finished(node: Node, total: int) -> int:
+        sizes[id(node)] = total
         if total > EXPANSION_FLOOR and total > EXPANSION_FACTOR * distinct:
             line, column = node_position(node)
             message = (
@@ -319,16 +318,50 @@ def _check_expansion(source: Source, root: Node) -> None:
             raise InputError([Diagnostic(source.name, line, column, message)])
         return total
 
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 10_000))
-    try:
-        size(root)
-    finally:
-        sys.setrecursionlimit(limit)
+    if isinstance(root, ScalarNode):
+        return
+    distinct = 1
+    on_path.add(id(root))
+    # The open nodes, their children still to count, and what they count so far.
+    nodes, pending, totals = [root], [_children(root)], [1]
+    while nodes:
+        child = next(pending[-1], None)
+        if child is None:
+            node = nodes.pop()
+            pending.pop()
+            on_path.discard(id(node))
+            size = finished(node, totals.pop())
+            if totals:
+                totals[-1] += size
+            continue
+        key = id(child)
+        known = sizes.get(key)
+        if known is not None:
+            totals[-1] += known
+        elif key in on_path:
+            line, column = node_position(child)
+            raise InputError([Diagnostic(source.name, line, column, "recursive alias: a value contains itself")])
+        elif type(child) is ScalarNode:
+            distinct += 1
+            sizes[key] = 1
+            totals[-1] += 1
+        else:
+            distinct += 1
+            on_path.add(key)
+            nodes.append(child)
+            pending.append(_children(child))
+            totals.append(1)
+
+
+_PENDING: Any = object()
 
 
 class _Builder:
-    """Turns nodes into plain data, collecting every duplicate key and forbidden tag."""
+    """Turns nodes into plain data, collecting every duplicate key and forbidden tag.
+
+    Each list or mapping is built by a generator that yields the child nodes it needs and is sent
+    their values; ``build`` runs them on a stack of its own, so nesting costs no recursion.
+    """
 
     def __init__(self, source: Source, memoize: bool = True) -> None:
         self.source = source
@@ -340,34 +373,65 @@ class _Builder:
         line, column = node_position(node)
         self.errors.append(Diagnostic(self.source.name, line, column, message))
 
-    def build(self, node: Node) -> Any:
+    def build(self, root: Node) -> Any:
+        value = self.leaf(root)
+        if value is not _PENDING:
+            return value
+        stack = [self.branch(root)]
+        value = None
+        while stack:
+            try:
+                child = stack[-1].send(value)
+            except StopIteration as done:
+                stack.pop()
+                value = done.value
+                continue
+            value = self.leaf(child)
+            if value is _PENDING:
+                stack.append(self.branch(child))
+                value = None
+        return value
+
+    def leaf(self, node: Node) -> Any:
+        """The value of a node known without its children (a scalar, a refused tag, one built before), else _PENDING."""
         memo = self.memo
         if memo is not None and id(node) in memo:
             return memo[id(node)]
-        cls = type(node)
-        if _implicit(node):
-            # The common case first: untagged scalars, lists and mappings.
-            if cls is ScalarNode:
+        if type(node) is ScalarNode:
+            if _implicit(node):
                 value: Any = None if (not node.style and node.value in NULLS) else node.value
-            elif cls is SequenceNode:
-                value = [self.build(child) for child in node.value]
+            elif node.tag not in ALLOWED_TAGS:
+                value = self.refuse(node)
             else:
-                value = self.build_mapping(node)  # type: ignore[arg-type]
-        elif node.tag not in ALLOWED_TAGS:
-            self.error(node, f"tag {node.tag!r} is not allowed: sbn reads YAML safely, as plain data")
-            self.refused_tag = True
-            value = None
-        elif isinstance(node, ScalarNode):
-            value = None if node.tag == "tag:yaml.org,2002:null" else node.value
-        elif isinstance(node, SequenceNode):
-            value = [self.build(child) for child in node.value]
+                value = None if node.tag == "tag:yaml.org,2002:null" else node.value
+        elif not _implicit(node) and node.tag not in ALLOWED_TAGS:
+            value = self.refuse(node)
         else:
-            value = self.build_mapping(node)  # type: ignore[arg-type]
+            return _PENDING
         if memo is not None:
             memo[id(node)] = value
         return value
 
-    def build_mapping(self, node: MappingNode) -> dict[str, Any]:
+    def refuse(self, node: Node) -> Any:
+        self.error(node, f"tag {quote(node.tag)} is not allowed: sbn reads YAML safely, as plain data")
+        self.refused_tag = True
+        return None
+
+    def branch(self, node: Node) -> Generator[Node, Any, Any]:
+        """Build a list or mapping; each child value is asked for by yielding its node."""
+        leaf = self.leaf
+        if isinstance(node, SequenceNode):
+            value: Any = []
+            for child in node.value:
+                item = leaf(child)
+                value.append((yield child) if item is _PENDING else item)
+        else:
+            value = yield from self.build_mapping(node)  # type: ignore[arg-type]
+        if self.memo is not None:
+            self.memo[id(node)] = value
+        return value
+
+    def build_mapping(self, node: MappingNode) -> Generator[Node, Any, dict[str, Any]]:
         result: dict[str, Any] = {}
         lines: dict[str, int] = {}
         merged: dict[str, Any] = {}
@@ -385,28 +449,27 @@ class _Builder:
                     )
                     continue
                 lines[key] = key_node.start_mark.line + 1
-                for source in reversed(self.merge_sources(value_node)):
+                sources = []
+                candidates = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                for candidate in candidates:
+                    if isinstance(candidate, MappingNode):
+                        built = self.leaf(candidate)
+                        sources.append((yield candidate) if built is _PENDING else built)
+                    else:
+                        self.error(candidate, "merge key '<<' takes a mapping or a list of mappings")
+                for source in reversed(sources):
                     merged.update(source)
                 continue
             if key in lines:
-                self.error(key_node, f"duplicate key {key!r}: already defined at line {lines[key]}")
+                self.error(key_node, f"duplicate key {quote(key)}: already defined at line {lines[key]}")
                 continue
             lines[key] = key_node.start_mark.line + 1
-            result[key] = self.build(value_node)
+            item = self.leaf(value_node)
+            result[key] = (yield value_node) if item is _PENDING else item
         if merged:
             merged.update(result)
             return merged
         return result
-
-    def merge_sources(self, node: Node) -> list[dict[str, Any]]:
-        candidates = node.value if isinstance(node, SequenceNode) else [node]
-        sources = []
-        for candidate in candidates:
-            if isinstance(candidate, MappingNode):
-                sources.append(self.build(candidate))
-            else:
-                self.error(candidate, "merge key '<<' takes a mapping or a list of mappings")
-        return sources
 
 
 def walk(root: Node | None, path: tuple[str | int, ...]) -> Iterator[tuple[Node | None, Node, Node | None]]:
@@ -431,19 +494,27 @@ def walk(root: Node | None, path: tuple[str | int, ...]) -> Iterator[tuple[Node 
 
 
 def _find_key(node: MappingNode, key: str) -> tuple[Node, Node, Node | None] | None:
-    merges = []
-    for key_node, value_node in node.value:
-        if isinstance(key_node, ScalarNode):
-            if key_node.value == MERGE_KEY and not key_node.style:
-                merges.append((key_node, value_node))
-            elif key_node.value == key:
-                return key_node, value_node, None
-    for merge_key, merge in merges:
-        for candidate in merge.value if isinstance(merge, SequenceNode) else [merge]:
-            if isinstance(candidate, MappingNode):
-                hit = _find_key(candidate, key)
-                if hit is not None:
-                    return hit[0], hit[1], merge_key
+    """The key written in ``node``, else the first found through its merge keys, depth first in order.
+
+    The merge key reported is the one written in ``node``, through which the key was reached.
+    """
+    todo: list[tuple[MappingNode, Node | None]] = [(node, None)]
+    while todo:
+        current, merged_at = todo.pop()
+        merges = []
+        for key_node, value_node in current.value:
+            if isinstance(key_node, ScalarNode):
+                if key_node.value == MERGE_KEY and not key_node.style:
+                    merges.append((key_node, value_node))
+                elif key_node.value == key:
+                    return key_node, value_node, merged_at
+        found = [
+            (candidate, merged_at or merge_key)
+            for merge_key, merge in merges
+            for candidate in (merge.value if isinstance(merge, SequenceNode) else [merge])
+            if isinstance(candidate, MappingNode)
+        ]
+        todo.extend(reversed(found))
     return None
 
 

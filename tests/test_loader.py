@@ -328,8 +328,8 @@ BAD: list[object] = [
     pytest.param(
         {"main.yaml": "include:\n  - partners.yaml\n  - modules/\n"},
         [
-            "main.yaml:2:5: error: included path not found: partners.yaml",
-            "main.yaml:3:5: error: included path not found: modules/",
+            "main.yaml:2:5: error: included path not found: 'partners.yaml'",
+            "main.yaml:3:5: error: included path not found: 'modules/'",
         ],
         id="include-missing",
     ),

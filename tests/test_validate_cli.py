@@ -153,10 +153,11 @@ def test_auto_format_is_github_only_in_github_actions(
             Diagnostic("a.yaml", 3, 5, "plain message"),
             "::error file=a.yaml,line=3,col=5::plain message",
         ),
-        # Data: '%', CR and LF are escaped; ':' and ',' are not.
+        # Data: '%' is escaped; ':' and ',' are not. CR and LF never reach it raw: a Diagnostic escapes
+        # them (and every other control character) when it is made, so no line can be forged.
         (
-            Diagnostic("a.yaml", 1, 1, "100% sure: a, b\r\nnext line"),
-            "::error file=a.yaml,line=1,col=1::100%25 sure: a, b%0D%0Anext line",
+            Diagnostic("a.yaml", 1, 1, "100% sure: a, b\r\nnext line\x1b[2J"),
+            "::error file=a.yaml,line=1,col=1::100%25 sure: a, b\\r\\nnext line\\x1b[2J",
         ),
         # Properties: '%', CR, LF, ':' and ',' are escaped.
         (
@@ -165,7 +166,7 @@ def test_auto_format_is_github_only_in_github_actions(
         ),
         (
             Diagnostic("a\nb.yaml", 1, 1, "x"),
-            "::error file=a%0Ab.yaml,line=1,col=1::x",
+            "::error file=a\\nb.yaml,line=1,col=1::x",
         ),
     ],
 )
@@ -178,7 +179,7 @@ def test_github_escaping_end_to_end(runner: CliRunner, write: Write) -> None:
     write("we,ird:50%.yaml", 'include: ["100%\\nsure.yaml"]\n')
     code, out, _ = validate(runner, "we,ird:50%.yaml", "--format", "github")
     assert code == 2
-    assert out == "::error file=we%2Cird%3A50%25.yaml,line=1,col=11::included path not found: 100%25%0Asure.yaml\n"
+    assert out == "::error file=we%2Cird%3A50%25.yaml,line=1,col=11::included path not found: '100%25\\nsure.yaml'\n"
 
 
 def test_at_most_100_problems_are_shown_then_a_count(runner: CliRunner, write: Write) -> None:

@@ -244,7 +244,9 @@ def test_read_source_drops_a_byte_order_mark(file_at: Callable[[bytes], Path]) -
 def test_read_source_reports_an_unreadable_path(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         read_source(tmp_path, "dir")
-    assert [d.render() for d in info.value.diagnostics] == ["dir:1:1: error: cannot read file: Is a directory"]
+    assert [d.render() for d in info.value.diagnostics] == [
+        "dir:1:1: error: cannot read file: it is a directory, not a regular file"
+    ]
 
 
 LOCATED = """\

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from sbn.errors import UsageError
+from sbn.text import shown_path
 
 MODELINE = "# yaml-language-server: $schema={}sbn.schema.json\n"
 
@@ -121,13 +123,22 @@ def files() -> dict[str, str]:
 
 def run_init(directory: str) -> int:
     root = Path(directory)
+    shown = shown_path(directory)
     if root.exists() and not root.is_dir():
-        raise UsageError(f"{directory} is not a directory")
+        raise UsageError(f"{shown} is not a directory")
     contents = files()
+    # A folder of DIR that is a link elsewhere would have the files written there: refused, like a file.
+    inside = os.path.realpath(root)
+    for name in contents:
+        folder = os.path.realpath((root / name).parent)
+        if folder != inside and not folder.startswith(inside.rstrip(os.sep) + os.sep):
+            raise UsageError(
+                f"{shown_path(root / name)}: its folder leads outside {shown}; sbn init writes only in DIR"
+            )
     # Every target is checked before any is written: a refusal leaves the directory as it was.
     existing = [name for name in contents if (root / name).exists() or (root / name).is_symlink()]
     if existing:
-        listed = ", ".join(str(root / name) for name in existing)
+        listed = ", ".join(shown_path(root / name) for name in existing)
         raise UsageError(f"{listed} already exist{'s' if len(existing) == 1 else ''}; sbn init never overwrites a file")
     try:
         for name, text in contents.items():
@@ -136,7 +147,7 @@ def run_init(directory: str) -> int:
             with open(target, "x", encoding="utf-8") as stream:  # "x": never replaces a file made meanwhile
                 stream.write(text)
     except OSError as exc:
-        raise UsageError(f"cannot write in {directory}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write in {shown}: {exc.strerror or exc}") from None
     for name in contents:
         sys.stdout.write(f"wrote {root / name}\n")
     requests = root / "requests.yaml"

@@ -11,20 +11,21 @@ from typing import Any
 from sbn.candidates import served_regions
 from sbn.errors import UsageError
 from sbn.loader import Network, load_network
+from sbn.text import safe_json
 
 SCHEMA = "sbn.network/v1"
 EVERYWHERE = "*"
 
 
-def run_network(paths: Sequence[str], output_format: str) -> int:
+def run_network(paths: Sequence[str], output_format: str, allow_outside: Sequence[str] = ()) -> int:
     if not paths:
         raise UsageError("no network given: pass PATH (a file or directory)")
-    network = load_network(paths)
+    network = load_network(paths, allow_outside=allow_outside)
     for diagnostic in network.warnings:
         sys.stderr.write(diagnostic.render() + "\n")
     data = network_data(network)
     if output_format == "json":
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(safe_json(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
     elif output_format == "mermaid":
         from sbn.render.network import render_mermaid
 

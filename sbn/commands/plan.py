@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import difflib
 import os
+import signal
 import stat
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence, Set
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sbn.errors import ExitCode, UsageError
-from sbn.loader import Network, load_for_plan
+from sbn.errors import ExitCode, Terminated, UsageError
+from sbn.loader import MAX_SUGGESTED_LENGTH, Network, load_for_plan
 from sbn.model import Request
 from sbn.result import Run
+from sbn.sources import Identity, identity, reason
+from sbn.text import quote, shown_path
 
 if TYPE_CHECKING:
     from sbn.planner import Options
@@ -26,7 +30,7 @@ def run_plan(
     networks: Sequence[str],
     request_ids: Sequence[str],
     output_format: str,
-    output: Path | None,
+    output: str | Path | None,
     time_limit: float,
     explain: bool,
     node_limit: int | None = None,
@@ -37,11 +41,18 @@ def run_plan(
     optimize: str | None = None,
     jobs: int | None = None,
     scheduler: str | None = None,
+    allow_outside: Sequence[str] = (),
 ) -> int:
     criteria = _criteria(optimize, joint)
     if output is not None:
-        _check_output(output)
-    network, requests = load_for_plan(files, networks)
+        output = _check_output(str(output))
+    network, requests = load_for_plan(files, networks, allow_outside=allow_outside)
+    earlier = read_previous(previous) if previous is not None else None
+    if output is not None:
+        read = set(network.inputs)
+        if previous is not None and (found := identity(previous)) is not None:
+            read.add(found)
+        _refuse_input_as_output(output, read)
     for diagnostic in network.warnings:
         sys.stderr.write(diagnostic.render() + "\n")
     for partner_id in without:
@@ -63,7 +74,7 @@ def run_plan(
         time_limit=time_limit,
         node_limit=node_limit,
         without=frozenset(without),
-        previous=read_previous(previous) if previous is not None else None,
+        previous=earlier,
         backups=backups,
         joint=joint,
         optimize=criteria,
@@ -126,14 +137,14 @@ def _criteria(optimize: str | None, joint: bool) -> tuple[str, ...]:
                 _unknown("criterion", criterion, CRITERIA) + f" (in --optimize; one of {', '.join(CRITERIA)})"
             )
     if len(set(chosen)) != len(chosen):
-        raise UsageError(f"--optimize {optimize}: a criterion is named twice")
+        raise UsageError(f"--optimize {quote(optimize, bare=True)}: a criterion is named twice")
     return chosen
 
 
 def _unknown(kind: str, name: str, known: Sequence[str] | dict) -> str:  # type: ignore[type-arg]
-    message = f"unknown {kind} {name!r}"
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return message + (f" (did you mean {close[0]!r}?)" if close else "")
+    message = f"unknown {kind} {quote(name)}"
+    close = difflib.get_close_matches(name, list(known), n=1) if len(name) <= MAX_SUGGESTED_LENGTH else []
+    return message + (f" (did you mean {quote(close[0])}?)" if close else "")
 
 
 def render(network: Network, run: Run, output_format: str, explain: bool, to_terminal: bool) -> str | None:
@@ -188,13 +199,46 @@ def _share(network: Network, run: Run, output_format: str, explain: bool) -> str
     return render_ics(document)
 
 
-def _check_output(path: Path) -> None:
+def _check_output(raw: str) -> Path:
     """Refuse an --output that cannot be written before any planning is done."""
-    if path.is_dir():
-        raise UsageError(f"--output {path} is a directory: give a file name, e.g. {path / 'plan.json'}")
+    path = Path(raw)
+    shown = shown_path(raw)
+    existing = _stat_or_none(raw, f"--output {shown}")
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise UsageError(f"--output {shown} is a directory: give a file name, e.g. {shown_path(path / 'plan.json')}")
+    if raw.endswith(("/", os.sep)):
+        raise UsageError(f"--output {shown}: directory {shown} does not exist; give a file name")
     parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(f"cannot write {path}: directory {parent} does not exist")
+    folder = _stat_or_none(str(parent), f"--output {shown}")
+    if folder is None or not stat.S_ISDIR(folder.st_mode):
+        raise UsageError(f"cannot write {shown}: directory {shown_path(parent)} does not exist")
+    if (
+        existing is not None
+        and stat.S_ISREG(existing.st_mode)
+        and (not os.access(path, os.W_OK) or not existing.st_mode & 0o222)
+    ):
+        # Replacing it by rename would succeed in a writable folder: the file's own mode is honoured instead.
+        raise UsageError(f"--output {shown} is read-only: not replaced")
+    return path
+
+
+def _stat_or_none(path: str, what: str) -> os.stat_result | None:
+    """What ``path`` leads to, None when nothing; any other failure (a name too long) is a usage error."""
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise UsageError(f"{what}: {reason(exc).lower()}") from None
+
+
+def _refuse_input_as_output(output: Path, inputs: Set[Identity]) -> None:
+    """--output may not be any file that was read: the request the user wrote must never be replaced by its plan."""
+    target = identity(output)
+    if target is not None and target in inputs:
+        raise UsageError(
+            f"--output {shown_path(output)} is one of the input files: not overwritten; give another file name"
+        )
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -211,13 +255,13 @@ def write_atomically(path: Path, text: str) -> None:
     except FileNotFoundError:
         existing = None
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write {shown_path(path)}: {exc.strerror or exc}") from None
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         try:
             with open(target, "w", encoding="utf-8") as stream:
                 stream.write(text)
         except OSError as exc:
-            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+            raise UsageError(f"cannot write {shown_path(path)}: {exc.strerror or exc}") from None
         return
     if existing is not None:
         mode = stat.S_IMODE(existing.st_mode)
@@ -225,21 +269,40 @@ def write_atomically(path: Path, text: str) -> None:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
+    with _terminated_raises():
+        try:
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        except OSError as exc:
+            raise UsageError(f"cannot write {shown_path(path)}: {exc.strerror or exc}") from None
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            os.chmod(temporary, mode)
+            os.replace(temporary, target)
+        except OSError as exc:
+            Path(temporary).unlink(missing_ok=True)
+            raise UsageError(f"cannot write {shown_path(path)}: {exc.strerror or exc}") from None
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+@contextmanager
+def _terminated_raises() -> Iterator[None]:
+    """While the temporary file exists, SIGTERM raises Terminated, so that the file is removed before sbn ends."""
+
+    def terminated(signum: int, frame: Any) -> None:
+        raise Terminated
+
     try:
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        previous = signal.signal(signal.SIGTERM, terminated)
+    except ValueError:  # not the main thread: signals cannot be caught here
+        yield
+        return
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def read_previous(path: Path) -> dict[str, dict[str, str]]:

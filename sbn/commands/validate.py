@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from sbn.errors import Diagnostic, ExitCode, InputError
-from sbn.loader import MAX_REPORTED, STDIN, Network, expand_directory, load_units
+from sbn.loader import MAX_REPORTED, Network, load_units
+from sbn.sources import STDIN, walk
+from sbn.text import escape, safe_json
 from sbn.yamlread import display_name
 
 
@@ -46,10 +48,10 @@ def github_annotation(diagnostic: Diagnostic) -> str:
     )
 
 
-def run_validate(paths: Sequence[str], output_format: str) -> int:
+def run_validate(paths: Sequence[str], output_format: str, allow_outside: Sequence[str] = ()) -> int:
     diagnostics: list[Diagnostic] = []
     summaries = []
-    for unit in load_units(paths):
+    for unit in load_units(paths, allow_outside=allow_outside):
         if isinstance(unit, InputError):
             diagnostics.extend(unit.diagnostics)
         else:
@@ -64,14 +66,14 @@ def run_validate(paths: Sequence[str], output_format: str) -> int:
             {"file": d.file, "line": d.line, "column": d.column, "severity": d.severity, "message": d.message}
             for d in diagnostics
         ]
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(safe_json(json.dumps(payload, indent=2, ensure_ascii=False)) + "\n")
     else:
         print_diagnostics(diagnostics, output_format)
         if errors:
             sys.stderr.write(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}\n")
         else:
             for network in summaries:
-                name = network.info.name or "(unnamed network)"
+                name = escape(network.info.name) if network.info.name else "(unnamed network)"
                 sys.stdout.write(
                     f"{name}: valid: {_count(len(network.files), 'file')}, {_count(len(network.partners), 'partner')}, "
                     f"{_count(len(network.modules), 'module')}, {_count(len(network.requests), 'request')}"
@@ -95,11 +97,11 @@ def _checked_files(
         if raw == STDIN:
             names.append("<stdin>")
         elif Path(raw).is_dir():
-            names += [display_name(path) for path in expand_directory(Path(raw))]
+            names += [escape(display_name(path)) for path in walk(Path(raw)).files]
         else:
-            names.append(display_name(Path(raw)))
+            names.append(escape(display_name(Path(raw))))
     for network in networks:
-        names += network.files
+        names += [escape(name) for name in network.files]  # as diagnostics name them
     names += [d.file for d in diagnostics]
     return list(dict.fromkeys(names))
 

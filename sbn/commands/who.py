@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 from sbn.candidates import Catalog, served_regions
 from sbn.errors import ExitCode, UsageError
-from sbn.loader import Network, load_network
+from sbn.loader import MAX_SUGGESTED_LENGTH, Network, load_network
 from sbn.model import Linear, Module, Partner
 from sbn.numbers import number
 from sbn.rules import Fixed, filter_tests
+from sbn.text import quote, safe_json
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -31,11 +32,16 @@ def _linear(value: Linear, lines: bool = False) -> str:
 
 
 def run_who(
-    capability: str, networks: Sequence[str], region: str | None, certifications: Sequence[str], output_format: str
+    capability: str,
+    networks: Sequence[str],
+    region: str | None,
+    certifications: Sequence[str],
+    output_format: str,
+    allow_outside: Sequence[str] = (),
 ) -> int:
     if not networks:
         raise UsageError("no network given: pass --network PATH (a file or directory)")
-    network = load_network(networks)
+    network = load_network(networks, allow_outside=allow_outside)
     offered = network.by_capability.get(capability, ())
     # The planner's own filters for region and certifications (sbn.rules), so who and plan agree.
     fixed = Fixed(capability, frozenset(), frozenset(), None, region, tuple(sorted(set(certifications))), None)
@@ -51,16 +57,20 @@ def run_who(
         # In every format: a person sees why the list is empty, a script still gets [] on stdout.
         filters = []
         if region:
-            filters.append(f"region {region}")
-        filters += [f"certification {c}" for c in certifications]
+            filters.append(f"region {quote(region, bare=True)}")
+        filters += [f"certification {quote(c, bare=True)}" for c in certifications]
         where = f" with {', '.join(filters)}" if filters else ""
         if offered:
             note = f" ({len(offered)} offer it in all)"
         else:
             # Most often a misspelt capability: name the closest one offered.
-            close = difflib.get_close_matches(capability, sorted(network.by_capability), n=1)
-            note = f" (did you mean {close[0]!r}?)" if close else " (no module offers it at all)"
-        sys.stderr.write(f"no module offers {capability!r}{where}{note}\n")
+            close = (
+                difflib.get_close_matches(capability, sorted(network.by_capability), n=1)
+                if len(capability) <= MAX_SUGGESTED_LENGTH
+                else []
+            )
+            note = f" (did you mean {quote(close[0])}?)" if close else " (no module offers it at all)"
+        sys.stderr.write(f"no module offers {quote(capability)}{where}{note}\n")
     if output_format == "json":
         payload = [
             {
@@ -78,7 +88,7 @@ def run_who(
             }
             for module, partner, regions, held in rows
         ]
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(safe_json(json.dumps(payload, indent=2, ensure_ascii=False)) + "\n")
         return ExitCode.OK
     if not rows:
         return ExitCode.OK

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,17 +10,9 @@ from sbn.backups import Backup
 from sbn.loader import Network
 from sbn.numbers import budget_cents, cents, money, number, signed_money
 from sbn.result import ObjectiveValue, Plan, Run
+from sbn.text import clean as clean  # user text in every renderer: one home, sbn.text
 
 LAST_DATE = "after 9999-12-31"
-
-# Control characters in user text (ESC above all) would reach the terminal raw and could recolour or
-# clear it: they are shown as escapes instead. Newlines and tabs stay.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def clean(text: str) -> str:
-    """User text made safe to print: control characters written as \\xNN."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def day(start: date, offset: int) -> str:

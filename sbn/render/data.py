@@ -13,6 +13,7 @@ from sbn.numbers import budget_cents
 from sbn.reasons import Cents, Reason
 from sbn.render.common import calendar, day
 from sbn.result import Assignment, ObjectiveValue, Plan, Run
+from sbn.text import safe_json
 
 SCHEMA = "sbn.plan/v1"
 
@@ -186,8 +187,12 @@ def _json(value: Any, indent: str = "") -> str:
 
 
 def json_text(value: Any) -> str:
-    """A document as JSON text, laid out as the plan's, with Exact numbers written as they are."""
-    return _json(value) + "\n"
+    """A document as JSON text, laid out as the plan's, with Exact numbers written as they are.
+
+    What a terminal would act on (C1 controls, bidi controls, line separators) is written as \\uXXXX:
+    the same data once read, safe to print.
+    """
+    return safe_json(_json(value)) + "\n"
 
 
 def render_json(network: Network, run: Run, explain: bool = False) -> str:

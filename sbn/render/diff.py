@@ -58,7 +58,8 @@ def _changed(console: Console, entry: dict[str, Any]) -> None:
             for name in step["fields"]:
                 before, after = step["old"][name], step["new"][name]
                 if name == "cost":
-                    delta = Decimal(after.text) - Decimal(before.text)
+                    # A hand-written plan may give a cost as a whole number, with no Exact text.
+                    delta = _decimal(after) - _decimal(before)
                     parts.append(f"cost {_money(before)} -> {_money(after)}{_signed(delta, money=True)}")
                 else:
                     parts.append(f"{name} {before} -> {after}")
@@ -71,10 +72,14 @@ def _changed(console: Console, entry: dict[str, Any]) -> None:
             console.print(Hanging(lead, Text(text), indent=4))
 
 
+def _decimal(value: Any) -> Decimal:
+    return Decimal(getattr(value, "text", str(value)))
+
+
 def _money(value: Any) -> str:
     if value is None:
         return "none"
-    return f"{Decimal(getattr(value, 'text', str(value))):,.2f}"
+    return f"{_decimal(value):,.2f}"
 
 
 def _plain(value: Any) -> str:

@@ -8,10 +8,11 @@ from sbn.loader import Network
 from sbn.numbers import money
 from sbn.render.common import backup_delta, calendar, clean, day, joint_summary, totals
 from sbn.result import Assignment, Plan, Run
+from sbn.text import one_line
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return one_line(text).replace("|", "\\|")
 
 
 def _label(text: str) -> str:
@@ -21,12 +22,13 @@ def _label(text: str) -> str:
 
 def render_markdown(network: Network, run: Run, explain: bool = False) -> str:
     info = network.info
-    lines = [f"## sbn plan: {info.name or '(unnamed network)'}", ""]
+    # User text on a line of its own stays on it: a newline in a name must not start a forged heading.
+    lines = [f"## sbn plan: {one_line(info.name or '(unnamed network)')}", ""]
     if info.ambition:
         # Every line quoted, blank ones too, so a multi-paragraph ambition stays one quote.
         lines += [f"> {line}".rstrip() for line in info.ambition.strip().splitlines()] + [""]
     if run.joint:
-        lines += [f"**{joint_summary(network, run)}**", ""]
+        lines += [f"**{one_line(joint_summary(network, run))}**", ""]
     for plan in run.plans:
         lines += _plan(network, plan, explain)
     return clean("\n".join(lines).rstrip("\n") + "\n")
@@ -34,9 +36,10 @@ def render_markdown(network: Network, run: Run, explain: bool = False) -> str:
 
 def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
     request = plan.request
-    currency = network.info.currency
-    unit = network.info.time_unit
-    title = f"### {request.id}" + (f" ({request.customer})" if request.customer else "") + f": {plan.status.value}"
+    currency = one_line(network.info.currency)
+    unit = one_line(network.info.time_unit)
+    customer = f" ({one_line(request.customer)})" if request.customer else ""
+    title = f"### {request.id}{customer}: {plan.status.value}"
     lines = [title, ""]
     if plan.assignments:
         header = ["Step", "Capability", "Module", "Partner", "Start", "Finish", f"Cost ({currency})", "Handoff"]
@@ -44,7 +47,7 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
             header.append("Change")
         if plan.backups:
             header.append("Backup")
-        lines.append("| " + " | ".join(header) + " |")
+        lines.append("| " + " | ".join(_cell(cell) for cell in header) + " |")
         lines.append(
             "|" + "|".join("---:" if h.startswith(("Start", "Finish", "Cost")) else "---" for h in header) + "|"
         )
@@ -67,20 +70,20 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
             lines.append("| " + " | ".join(_cell(cell) for cell in row) + " |")
         lines.append("")
         cost, rest = totals(network, plan)
-        total = f"**Total**: {cost}{rest}"
+        total = one_line(f"**Total**: {cost}{rest}")  # the currency and time unit are the input's text
         lines += [total, ""]
         if plan.backups and plan.single_points_of_failure:
             lines += [f"> **Warning**: single points of failure: {', '.join(plan.single_points_of_failure)}", ""]
         lines += _gantt(plan)
     for reason in plan.reasons:
-        lines.append(f"- {reason.text}")
+        lines.append(f"- {one_line(reason.text)}")
     if plan.reasons:
         lines.append("")
     if explain:
         for entry in plan.steps:
-            lines.append(f"- {entry.summary()}")
+            lines.append(f"- {one_line(entry.summary())}")
             for r in entry.rejected:
-                lines.append(f"  - {r.module} ({r.partner}): {r.detail}")
+                lines.append(f"  - {r.module} ({r.partner}): {one_line(r.detail)}")
         lines.append("")
     return lines
 
