@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support import GOLDEN
 from typer.testing import CliRunner
 
 from sbn.cli import app, main
@@ -14,8 +15,7 @@ from sbn.commands.validate import github_annotation
 from sbn.errors import Diagnostic
 
 Write = Callable[[str, str | bytes], Path]
-ROOT = Path(__file__).resolve().parent.parent
-GOLDEN_INPUT = Path(__file__).parent / "golden" / "validate"
+GOLDEN_INPUT = GOLDEN / "validate"
 
 OK_SMALL = """\
 network:
@@ -250,8 +250,8 @@ def test_usage_errors_exit_2(runner: CliRunner, write: Write, args: list[str], e
     assert expected_err in err
 
 
-def test_bundled_examples_are_valid(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+@pytest.mark.usefixtures("repo_root")
+def test_bundled_examples_are_valid(runner: CliRunner) -> None:
     code, out, err = validate(runner, "examples/")
     assert code == 0, err
     assert err.startswith(f"note: {len(out.splitlines())} networks, each checked on its own"), err
