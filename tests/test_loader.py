@@ -321,7 +321,7 @@ def offering_c(text: str) -> str:
 
 
 SAFE = "sbn reads YAML safely, as plain data"
-TOP = "network, include, partners, modules, requests"
+TOP = "network, include, partners, modules, resources, requests"
 
 BAD: list[object] = [
     # include: a path that does not exist

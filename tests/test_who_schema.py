@@ -94,7 +94,7 @@ def test_who_needs_a_network() -> None:
 def test_schema_is_draft_07_and_describes_every_field() -> None:
     schema = input_schema()
     assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
-    assert set(schema["properties"]) == {"network", "include", "partners", "modules", "requests"}
+    assert set(schema["properties"]) == {"network", "include", "partners", "modules", "resources", "requests"}
 
     def undescribed(node: object, path: str) -> list[str]:
         missing = []
