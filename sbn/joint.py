@@ -98,7 +98,7 @@ def plan_jointly(
             outcome.status = solved.status
             outcome.picks, outcome.evaluation = chosen, solved.evaluations[position]
             outcome.reasons = [solved.reason] if solved.reason is not None else []
-            take(usage, outcome.request.id, chosen)
+            take(usage, outcome.request, chosen, outcome.starts)
     for outcome in outcomes:
         if outcome.evaluation is None and outcome.status != SolveStatus.UNKNOWN:
             _explain_unplanned(catalog, outcome, usage, base, outcomes, options)
@@ -121,7 +121,7 @@ def _default_order(
         outcome = complete(catalog, prepare(catalog, requests[i], usage, alone), usage, alone)
         if outcome.evaluation is not None:
             picks[requests[i].id] = outcome.picks
-            take(usage, requests[i].id, outcome.picks)
+            take(usage, requests[i], outcome.picks, outcome.starts)
     return picks
 
 
@@ -203,7 +203,7 @@ def _solve(
             evaluation = evaluate(catalog.network, request, chosen, ledger, options.without)
             problems.extend(evaluation.problems)
             evaluations[position] = evaluation
-            take(ledger, request.id, chosen)
+            take(ledger, request, chosen, evaluation.starts)
         if not problems:
             break
         if strict:
