@@ -64,8 +64,9 @@ def prune_dominated(
     duration no higher (where they count), same reputation and preference (where they count), and
     B is free: its partner is ``coupled`` to no other (avoid), no limit it takes from is taken
     from by another step (``appearances``, see limited_keys), and it holds no resource at once.
-    Ties go to the cheaper, faster, then lower module id (preference_order). ``keep`` names, per step, modules never pruned; ``criteria`` are
-    those the plan is optimised for (the request's own, or a joint run's).
+    Ties go to the cheaper, faster, then lower module id (preference_order). ``keep`` names, per
+    step, modules never pruned; ``criteria`` are those the plan is optimised for (the request's own,
+    or a joint run's).
     """
     criteria = set(criteria)
     amounts = preferred_amounts(request, criteria)
