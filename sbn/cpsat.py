@@ -59,8 +59,12 @@ def solve_cp(
                 model.add(expression <= int(upper))
     for index, cumulative in enumerate(milp.cumulatives):
         _cumulative(model, variables, milp, cumulative, index, cumulative.group in without_groups)
+    # A fixed column is a constant, which CP-SAT shares between columns: only the others take a hint.
+    hinted = [
+        (column, variable) for column, variable in enumerate(variables) if milp.lower[column] < milp.upper[column]
+    ]
     if initial is not None:
-        for column, variable in enumerate(variables):
+        for column, variable in hinted:
             model.add_hint(variable, round(initial[column]))
     deadline = time.monotonic() + time_limit
     achieved: list[float] = []
@@ -86,7 +90,7 @@ def solve_cp(
             if stage + 1 < len(stages) and objective:
                 model.add(expression <= round(value))
                 model.clear_hints()
-                for column, variable in enumerate(variables):
+                for column, variable in hinted:
                     model.add_hint(variable, round(values[column]))
             continue
         if status == cp_model.INFEASIBLE and not achieved:
@@ -118,6 +122,8 @@ def _columns(model: Any, milp: Milp) -> list[Any]:
         high = horizon if upper == math.inf else math.floor(upper + 1e-9)
         if integer and low >= 0 and high <= 1:
             variables.append(model.new_bool_var(f"c{column}") if low < high else model.new_constant(low))
+        elif low == high:
+            variables.append(model.new_constant(low))
         else:
             variables.append(model.new_int_var(low, max(low, high), f"c{column}"))
     return variables

@@ -18,6 +18,7 @@ from sbn.cli import app, main
 
 WEBSHOP = "examples/webshop/requests.yaml"
 HEAT = "examples/heat-transition/requests.yaml"
+CREWS = "examples/heat-transition/crews.yaml"
 
 
 pytestmark = pytest.mark.usefixtures("repo_root")
@@ -40,6 +41,10 @@ def invoke(*args: str) -> tuple[int, str, str]:
         ("heat.table.txt", [HEAT]),
         ("heat.json", [HEAT, "--format", "json"]),
         ("heat-backups.table.txt", [HEAT, "--backups", "--request", "eemvallei-amersfoort-pilot-12"]),
+        # Resources over time (SPEC §6): the second Arnhem project waits for Gelre's crews.
+        ("crews.table.txt", [CREWS]),
+        ("crews.json", [CREWS, "--format", "json"]),
+        ("crews.md", [CREWS, "--format", "markdown"]),
     ],
 )
 def test_plan_output_matches_golden(name: str, args: list[str], golden: Callable[[str, str], None]) -> None:

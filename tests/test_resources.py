@@ -226,3 +226,22 @@ def test_the_same_input_gives_the_same_bytes(tmp_path: Path) -> None:
     network = doc(request("a", *STEPS), request("b", *STEPS), request("c", *STEPS))
     first = run_cli(tmp_path, network)[1]
     assert first == run_cli(tmp_path, network, name="again.yaml")[1]
+
+
+def test_a_joint_run_with_resources_the_default_order_plans_whole(tmp_path: Path) -> None:
+    # Every request fits in the default order: the joint search starts from it, its classes fixed as planned.
+    code, data = run_cli(tmp_path, doc(request("a", *STEPS), request("b", *STEPS)), "--joint")
+    assert code == 0 and data is not None
+    assert [p["status"] for p in data["plans"]] == ["optimal", "optimal"]
+    assert sorted(spans(p)["i"][0] for p in data["plans"]) == [2, 12]
+
+
+def test_a_joint_run_plans_the_request_the_default_order_leaves_out_for_waiting(tmp_path: Path) -> None:
+    # c's deadline needs the first crews; planned last it is left out, planned jointly it goes first.
+    network = doc(request("a", *STEPS), request("b", *STEPS), request("c", *STEPS, deadline=12))
+    _, default = run_cli(tmp_path, network)
+    assert default is not None and plan_of(default, "c")["status"] == "infeasible"
+    code, data = run_cli(tmp_path, network, "--joint", name="joint.yaml")
+    assert code == 0 and data is not None
+    assert spans(plan_of(data, "c"))["i"] == (2, 12, 0)
+    assert data["objective"][0] == {"criterion": "planned", "priority": 0, "value": 3, "proven": True}
