@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sbn.candidates import Candidate, Catalog, StepCandidates, find_candidates
-from sbn.evaluation import Evaluation, evaluate
+from sbn.evaluation import Evaluation, evaluate, serial_schedule
 from sbn.ledger import Usage
 from sbn.model import Request
 from sbn.rules import takes
@@ -46,17 +46,22 @@ def find_backups(
     usage: Usage,
     without: frozenset[str],
     criteria: Sequence[str] | None = None,
+    starts: Sequence[int] | None = None,
 ) -> list[Backup | NoBackup]:
     """Per step: every other assignment kept, the schedule recomputed, every rule still met, the best
     module of another partner by the criteria (then module id); when there is none, why.
 
     ``usage`` includes what ``picks`` took; ``criteria`` are a joint run's, None: the request's own.
+    ``starts``: the plan's, when its steps wait for resources held at once; each swap is then placed
+    again around what the other requests hold (evaluation.serial_schedule, in the plan's order).
     """
     chosen = list(criteria if criteria is not None else request.optimize)
     network = catalog.network
     others = release(usage, request, picks)
     entries = find_candidates(catalog, request, others, without)
-    current = evaluate(network, request, picks, others, without)
+    timed = starts is not None and any(r.at_once is not None for p in picks for r, _ in p.offer.uses)
+    order = sorted(range(len(picks)), key=lambda i: (starts[i], i)) if starts is not None else []
+    current = evaluate(network, request, picks, others, without, starts if timed else None)
     backups: list[Backup | NoBackup] = []
     for i, pick in enumerate(picks):
         best: tuple[tuple[Any, ...], Candidate, Evaluation] | None = None
@@ -66,7 +71,8 @@ def find_backups(
                 continue
             trial_picks = list(picks)
             trial_picks[i] = alternative
-            trial = evaluate(network, request, trial_picks, others, without)
+            placed = serial_schedule(request, trial_picks, others, order) if timed else None
+            trial = evaluate(network, request, trial_picks, others, without, placed)
             if trial.problems:
                 broken[" and ".join(sorted({problem.split(":", 1)[0] for problem in trial.problems}))] += 1
                 continue

@@ -126,8 +126,9 @@ def left_shift(request: Request, picks: Sequence[Candidate], starts: Sequence[in
             earliest = max(
                 (starts[index_of[b]] + picks[index_of[b]].duration for b in request.steps[i].after), default=0
             )
+            others = [j for j in range(len(picks)) if j != i]
             for time in range(earliest, starts[i]):
-                if _fits(i, time, picks, starts, usage, release, limits):
+                if _fits(i, time, picks, starts, others, usage, release, limits):
                     starts[i] = time
                     moved = True
                     break
@@ -139,11 +140,12 @@ def _fits(
     time: int,
     picks: Sequence[Candidate],
     starts: Sequence[int],
+    others: Sequence[int],
     usage: Usage,
     release: int,
     limits: dict[str, Decimal],
 ) -> bool:
-    """Whether step i can run from ``time`` with every other step and busy period where it is."""
+    """Whether step i can run from ``time`` with the ``others`` steps and every busy period where they are."""
     pick = picks[i]
     if pick.duration <= 0:
         return True
@@ -157,8 +159,9 @@ def _fits(
         for start, finish, other, _ in usage.busy.get(resource_id, []):
             if start < end and finish > begin:
                 events += [(max(start, begin), other), (min(finish, end), -other)]
-        for j, other_pick in enumerate(picks):
-            if j == i or other_pick.duration <= 0:
+        for j in others:
+            other_pick = picks[j]
+            if other_pick.duration <= 0:
                 continue
             other = other_pick.offer.amounts(other_pick.quantity).get(resource_id, Decimal(0))
             start, finish = release + starts[j], release + starts[j] + other_pick.duration
@@ -170,3 +173,26 @@ def _fits(
             if level > capacity:
                 return False
     return True
+
+
+def serial_schedule(request: Request, picks: Sequence[Candidate], usage: Usage, order: Sequence[int]) -> list[int]:
+    """A schedule of these modules around what others hold: each step, taken in ``order`` once the steps it waits
+    for are placed, at the earliest time the resources allow with the steps placed before it (deterministic)."""
+    release = usage.release(request.start)
+    index_of = step_index(request)
+    limits = {r.id: r.at_once for p in picks for r, _ in p.offer.uses if r.at_once is not None}
+    busy_end = max([end for periods in usage.busy.values() for _, end, _, _ in periods] + [0])
+    horizon = max(busy_end - release, 0) + sum(p.duration for p in picks)
+    starts = [0] * len(picks)
+    placed: list[int] = []
+    waiting = list(order)
+    while waiting:
+        i = next(i for i in waiting if all(index_of[b] in placed for b in request.steps[i].after))
+        waiting.remove(i)
+        earliest = max((starts[index_of[b]] + picks[index_of[b]].duration for b in request.steps[i].after), default=0)
+        starts[i] = next(
+            (t for t in range(earliest, horizon + 1) if _fits(i, t, picks, starts, placed, usage, release, limits)),
+            horizon,
+        )
+        placed.append(i)
+    return starts

@@ -123,7 +123,7 @@ def finish_plan(catalog: Catalog, outcome: Outcome, usage: Usage, options: Optio
                 held = usage.copy()
                 take(held, request, outcome.picks, outcome.starts)
             criteria = options.optimize if options.joint else None
-            backups = find_backups(catalog, request, outcome.picks, held, options.without, criteria)
+            backups = find_backups(catalog, request, outcome.picks, held, options.without, criteria, outcome.starts)
     previous = None
     if options.previous is not None:
         previous = options.previous.get(request.id) or {}

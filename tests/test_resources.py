@@ -211,15 +211,29 @@ def test_table_and_markdown_show_waiting_and_the_resources(tmp_path: Path, capsy
         assert "i waits :done, w1, 2, 12" in out
 
 
-def test_backups_must_fit_the_resources(tmp_path: Path) -> None:
-    # b's only other installer would need the crews while a holds them, past b's deadline.
-    modules = [SURVEY, install(), module("spare", "other", "install", lead_time=10, uses={"crews": 2})]
+def test_a_backup_is_placed_around_the_resources_others_hold(tmp_path: Path) -> None:
+    # b's install waits for a's crews (12-22); its backup, another partner's 2-crew module, waits too.
+    modules = [SURVEY, install(), module("spare", "other", "install", lead_time=8, cost=1500, uses={"crews": 2})]
+    data = plan_dict(tmp_path, doc(request("a", *STEPS), request("b", *STEPS), modules=modules), backups=True)
+    b = plan_of(data, "b")
+    assert spans(b)["i"] == (12, 22, 10)
+    assert assignment(b, "i")["backup"] == {
+        "module": "spare",
+        "partner": "other",
+        "cost_delta": 500.0,
+        "finish_delta": -2,
+    }
+
+
+def test_a_backup_that_would_break_the_deadline_around_the_resources_is_none(tmp_path: Path) -> None:
+    modules = [SURVEY, install(), module("spare", "other", "install", lead_time=11, cost=1500, uses={"crews": 2})]
     data = plan_dict(
-        tmp_path, doc(request("a", *STEPS), request("b", *STEPS, deadline=12), modules=modules), backups=True
+        tmp_path, doc(request("a", *STEPS), request("b", *STEPS, deadline=22), modules=modules), backups=True
     )
     b = plan_of(data, "b")
-    assert modules_of(b)["i"] == "spare"
+    assert modules_of(b)["i"] == "install"
     assert assignment(b, "i")["backup"] is None
+    assert assignment(b, "i")["backup_reason"] == "no module of another partner fits: 1 would break deadline"
 
 
 def test_the_same_input_gives_the_same_bytes(tmp_path: Path) -> None:
