@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
@@ -42,29 +43,39 @@ def _not_a_number(text: str) -> PydanticCustomError:
 def parse_number(value: Any) -> Decimal:
     """A finite number from YAML text (or a Python number), exactly as written."""
     if type(value) is str:
-        if (not value.isascii() or "_" in value) and not _SEPARATED.fullmatch(value.strip()):
-            raise _not_a_number(value.strip())
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            text = value.strip()
-            if text.lower() in _NON_FINITE:
-                raise PydanticCustomError(
-                    "sbn_finite", "numbers must be finite, got {value}", {"value": quote(text, bare=True)}
-                ) from None
-            exponent = _EXPONENT.fullmatch(text) if _SEPARATED.fullmatch(text) else None
-            if exponent is None or not any(digit.isdigit() for digit in exponent.group(1)):
-                raise _not_a_number(text) from None
-            if not any(digit in "123456789" for digit in exponent.group(1)):
-                return Decimal(0)
-            if exponent.group(2) == "-":
-                message = "numbers may have at most 30 decimal places, got {value}"
-                raise PydanticCustomError("sbn_too_fine", message, {"value": quote(text, bare=True)}) from None
-            message = "numbers must be at most 1e12 in size, got {value}"
-            raise PydanticCustomError("sbn_too_large", message, {"value": quote(text, bare=True)}) from None
-        if number.is_finite() and number.adjusted() < 12 and len(value) <= MAX_DECIMALS and "e" not in value.lower():
-            return number  # the common case, checked cheaply
-        return _bounded(number, value.strip())
+        return _parse_text(value)
+    return _parse_value(value)
+
+
+@lru_cache(maxsize=8192)
+def _parse_text(value: str) -> Decimal:
+    """A number written as text; networks repeat the same few amounts, each parsed once (a Decimal is immutable)."""
+    if (not value.isascii() or "_" in value) and not _SEPARATED.fullmatch(value.strip()):
+        raise _not_a_number(value.strip())
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        text = value.strip()
+        if text.lower() in _NON_FINITE:
+            raise PydanticCustomError(
+                "sbn_finite", "numbers must be finite, got {value}", {"value": quote(text, bare=True)}
+            ) from None
+        exponent = _EXPONENT.fullmatch(text) if _SEPARATED.fullmatch(text) else None
+        if exponent is None or not any(digit.isdigit() for digit in exponent.group(1)):
+            raise _not_a_number(text) from None
+        if not any(digit in "123456789" for digit in exponent.group(1)):
+            return Decimal(0)
+        if exponent.group(2) == "-":
+            message = "numbers may have at most 30 decimal places, got {value}"
+            raise PydanticCustomError("sbn_too_fine", message, {"value": quote(text, bare=True)}) from None
+        message = "numbers must be at most 1e12 in size, got {value}"
+        raise PydanticCustomError("sbn_too_large", message, {"value": quote(text, bare=True)}) from None
+    if number.is_finite() and number.adjusted() < 12 and len(value) <= MAX_DECIMALS and "e" not in value.lower():
+        return number  # the common case, checked cheaply
+    return _bounded(number, value.strip())
+
+
+def _parse_value(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise PydanticCustomError("sbn_number", "expected a number, got {value}", {"value": value})
     if isinstance(value, int | Decimal):
@@ -196,7 +207,7 @@ class _Frozen(BaseModel):
     @classmethod
     def _null_is_absent(cls, data: Any) -> Any:
         """`name:`, `name: ~` and `name: null` leave a field out, so its default applies."""
-        if isinstance(data, dict) and any(value is None for value in data.values()):
+        if isinstance(data, dict) and None in data.values():
             fields = cls.model_fields
             return {
                 key: value
