@@ -41,7 +41,7 @@ def github_annotation(diagnostic: Diagnostic) -> str:
     def prop(text: str) -> str:
         return data(text).replace(":", "%3A").replace(",", "%2C")
 
-    level = "error" if diagnostic.severity == "error" else "warning"
+    level = {"error": "error", "note": "notice"}.get(diagnostic.severity, "warning")
     return (
         f"::{level} file={prop(diagnostic.file)},line={diagnostic.line},col={diagnostic.column}::"
         f"{data(diagnostic.message)}"
@@ -57,8 +57,11 @@ def run_validate(paths: Sequence[str], output_format: str, allow_outside: Sequen
         else:
             diagnostics.extend(unit.warnings)
             summaries.append(unit)
+    # What left input unread comes first, in whichever network it is (the sort is stable).
+    diagnostics.sort(key=lambda d: not d.unread)
     errors = sum(1 for d in diagnostics if d.severity == "error")
-    warnings = len(diagnostics) - errors
+    notes = sum(1 for d in diagnostics if d.severity == "note")
+    warnings = len(diagnostics) - errors - notes
     if output_format == "junit":
         sys.stdout.write(junit_report(_checked_files(paths, summaries, diagnostics), diagnostics))
     elif output_format == "json":
@@ -70,7 +73,8 @@ def run_validate(paths: Sequence[str], output_format: str, allow_outside: Sequen
     else:
         print_diagnostics(diagnostics, output_format)
         if errors:
-            sys.stderr.write(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}\n")
+            noted = f", {_count(notes, 'note')}" if notes else ""
+            sys.stderr.write(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}{noted}\n")
         else:
             for network in summaries:
                 name = escape(network.info.name) if network.info.name else "(unnamed network)"
