@@ -944,7 +944,8 @@ def test_every_problem_is_reported_in_one_run_in_file_order(write: Write) -> Non
         "      - {id: b, capability: weld, after: [a]}\n",
     }
     assert problems(write, files) == [
-        "broken.yaml:3:4: error: invalid YAML: did not find expected '-' indicator (while parsing a block collection)",
+        "broken.yaml:3:4: error: invalid YAML: did not find expected '-' indicator: "
+        "check the indentation of this line against the list at 2:3",
         "net.yaml:5:23: error: unknown partner 'nobody'; expected one of: acme, bolt",
         "net.yaml:6:47: error: unknown field 'cots' (did you mean 'cost'?)",
         "partners.yaml:3:17: error: 'reputation' must be at most 1",
@@ -1035,7 +1036,9 @@ SPLIT = {
 }
 # partners.yaml with its second item mis-indented by one space: libyaml stops there.
 MISINDENTED = "partners:\n  - id: acme\n    region: NL\n  - id: bolt\n   region: NL\n"
-PARTNERS_UNREAD = "invalid YAML: did not find expected '-' indicator (while parsing a block collection)"
+PARTNERS_UNREAD = (
+    "invalid YAML: did not find expected '-' indicator: check the indentation of this line against the list at 2:3"
+)
 
 
 def test_a_syntax_error_in_the_partners_file_comes_first_and_the_references_into_it_are_one_note_per_file(
@@ -1076,7 +1079,8 @@ def test_a_module_file_that_cannot_be_read_turns_the_capability_warnings_it_may_
     with pytest.raises(InputError) as info:
         load(write, files, "requests.yaml")
     assert [d.render() for d in info.value.diagnostics] == [
-        "modules/paint.yaml:3:1: error: invalid YAML: did not find expected ',' or '}' (while parsing a flow mapping)",
+        "modules/paint.yaml:2:5: error: invalid YAML: '{' is never closed "
+        "(the parser gave up at 3:1: did not find expected ',' or '}')",
         # 'fly' is not written in paint.yaml: nobody offers it, as before.
         "requests.yaml:8:22: note: 1 capability ('paint') not found, not reported: "
         "modules/paint.yaml, which could not be read, may declare it",
@@ -1088,7 +1092,8 @@ def test_a_network_file_that_cannot_be_read_may_have_included_anything(write: Wr
     # Its includes are lost with it, so every reference to what they would declare is noted.
     files = {**SPLIT, "net.yaml": "network: {name: [split}\ninclude: [partners.yaml, modules]\n"}
     assert problems(write, files, "requests.yaml") == [
-        "net.yaml:1:23: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence)",
+        "net.yaml:1:17: error: invalid YAML: '[' is never closed "
+        "(the parser gave up at 1:23: did not find expected ',' or ']')",
         "requests.yaml:4:15: note: 2 partners ('bolt', 'acme') and 2 capabilities ('weld', 'paint') not found, "
         "not reported: net.yaml, which could not be read, may declare them",
     ]
@@ -1140,7 +1145,8 @@ def test_a_partner_avoided_in_another_file_is_noted_when_its_file_cannot_be_read
         "b.yaml": "partners: [{id: b1}\n",
     }
     assert problems(write, files) == [
-        "b.yaml:2:1: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence)",
+        "b.yaml:1:11: error: invalid YAML: '[' is never closed "
+        "(the parser gave up at 2:1: did not find expected ',' or ']')",
         "net.yaml:3:33: note: 1 partner ('b1') not found, not reported: "
         "b.yaml, which could not be read, may declare it",
     ]

@@ -306,7 +306,8 @@ def _heat_with_misindented_partners(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 HEAT_UNREAD = (
-    "partners.yaml:39:4: error: invalid YAML: did not find expected '-' indicator (while parsing a block collection)"
+    "partners.yaml:39:4: error: invalid YAML: did not find expected '-' indicator: "
+    "check the indentation of this line against the list at 22:3"
 )
 HEAT_NOTES = {
     "modules/advice-and-finance.yaml:9:14": "5 partners ('ut-woonadvies', 'groenlabel', 'bouwgroep-eemland' "
