@@ -261,6 +261,8 @@ class _Loader:
         # Ids of items that are declared but invalid: references to them are not reported as unknown too.
         self.invalid_ids: dict[str, set[str]] = {name: set() for name in SECTIONS}
         self.invalid_capabilities: set[str] = set()  # of invalid modules: no warning that nobody offers them
+        self.declared: dict[str, int] = dict.fromkeys(SECTIONS, 0)  # items written, valid or not, per section
+        self.request_files: list[str] = []  # files declaring requests, in load order
         self.unread: list[_Unread] = []  # input that could not be read, in load order
         self.path_unread: list[_Unread] = []  # of command-line directories, like path_diagnostics
         self.children: dict[str, list[str]] = defaultdict(list)
@@ -533,6 +535,9 @@ class _Loader:
                 self.problems.append(_Problem(name, (section,), f"{section} must be a list of {section}", unread=True))
                 self.unread.append(_Unread.of(name, source.text))
                 continue
+            self.declared[section] += len(entries)
+            if section == "requests" and entries:
+                self.request_files.append(name)
             for index, entry in enumerate(entries):
                 path = (section, index)
                 try:
@@ -629,6 +634,14 @@ class _Loader:
             line, column = found[0][0]
             notes.append((Diagnostic(file, line, column, message, "note"), None))
         return notes
+
+
+def no_network(partners: int = 0, where: str = "on the command line too (plan and who: --network PATH)") -> str:
+    """What to say when the files read declare no module: most often the network was left out."""
+    return (
+        f"the files read declare {_count(partners, 'partner')} and 0 modules: is the network missing? "
+        f"Name its files or folder {where}, or include them (include: [PATH])"
+    )
 
 
 OUTSIDE_LINK = "a link that leads outside the project: not read (--allow-outside PATH reads files outside it)"
@@ -882,8 +895,15 @@ def _finish(loader: _Loader) -> Network[Any]:
     if loader.invalid_capabilities:
         offered = loader.invalid_capabilities.union(by_capability)
     unchecked = _Unchecked(loader.unread)
-    check_references(partners, module_partners, requests, origins, info, offered, problems, invalid_partners, unchecked)
+    # Requests read with no partner and no module: the network was most likely left out of the command or
+    # of an include. One note says so instead of a warning per step that nobody offers its capability.
+    missing = requests and not loader.declared["partners"] and not loader.declared["modules"] and not loader.unread
+    check_references(
+        partners, module_partners, requests, origins, info, offered, problems, invalid_partners, unchecked, not missing
+    )
     found: list[tuple[Diagnostic, _Problem | None]] = [(diagnostic, None) for diagnostic in loader.diagnostics]
+    if missing:
+        found.append((Diagnostic(loader.request_files[0], 1, 1, no_network(), "note", unread=True), None))
     found += loader.resolve(problems)
     found += loader.notes(unchecked)
     found.sort(key=lambda pair: loader.sort_key(pair[0]))
@@ -918,12 +938,14 @@ def check_references(
     problems: list[_Problem],
     declared: Collection[str] = (),
     unchecked: _Unchecked | None = None,
+    offers: bool = True,
 ) -> list[_Problem]:
     """References between items: partners, steps, cycles; and capabilities nobody offers.
 
     ``module_partners`` holds each module's origin and partner id; ``by_capability`` the capabilities offered.
     ``declared`` holds the ids of partners declared but invalid: they are reported once, not again where referenced.
     References that input which could not be read may declare go to ``unchecked``, not to ``problems``.
+    Without ``offers``, capabilities nobody offers are not warned about.
     """
     declared = set(declared) | set(partners)
     choices = Choices(sorted(declared))  # built once: a "did you mean" is looked up only where reported
@@ -973,8 +995,10 @@ def check_references(
         check_steps(request, origin, declared, problems, choices, unchecked)
         for index, step in enumerate(request.steps):
             where = (*origin.path, "steps", index, "capability")
-            if step.capability not in by_capability and not unchecked.takes(
-                origin.file, where, "capability", step.capability
+            if (
+                offers
+                and step.capability not in by_capability
+                and not unchecked.takes(origin.file, where, "capability", step.capability)
             ):
                 warnings.append(
                     _Problem(

@@ -446,3 +446,26 @@ def test_time_limit_inf_means_no_limit_and_nan_is_refused(tmp_path: Path) -> Non
     assert out == invoke("plan", WEBSHOP, "--format", "json")[1]
     code, _, err = invoke("plan", WEBSHOP, "--time-limit", "nan")
     assert code == 2 and "--time-limit" in err
+
+
+NO_NETWORK = (
+    "note: the files read declare 0 partners and 0 modules: is the network missing? Name its files or folder "
+    "on the command line too (plan and who: --network PATH), or include them (include: [PATH])"
+)
+
+
+def test_a_request_file_planned_without_its_network_says_the_network_is_missing(tmp_path: Path) -> None:
+    # A forgotten include (issue 16, defect 5): one note first, instead of a warning per step.
+    requests = tmp_path / "requests.yaml"
+    requests.write_text("requests:\n  - id: r\n    steps: [{capability: assembly}, {capability: painting}]\n")
+    code, out, err = invoke("plan", str(requests))
+    assert code == 1
+    assert err.splitlines() == [f"{requests}:1:1: {NO_NETWORK}"]
+    assert "no module in the network offers this capability" in out
+
+
+def test_the_same_request_file_with_its_network_gets_no_note(tmp_path: Path) -> None:
+    requests = tmp_path / "requests.yaml"
+    requests.write_text("requests:\n  - id: r\n    steps: [{capability: assembly}]\n")
+    code, _, err = invoke("plan", str(requests), "--network", "examples/webshop")
+    assert (code, err) == (0, "")

@@ -356,3 +356,15 @@ def test_notes_are_notices_in_github_and_notes_in_json(
     assert out.splitlines()[1].startswith("::notice file=modules/advice-and-finance.yaml,line=9,col=14::5 partners (")
     code, out, _ = validate(runner, ".", "--format", "json")
     assert [d["severity"] for d in json.loads(out)] == ["error"] + ["note"] * 5
+
+
+def test_validate_notes_requests_read_without_any_network(runner: CliRunner, write: Write) -> None:
+    # issue 16, defect 5: one note instead of a warning per step; still valid.
+    write("requests.yaml", "requests:\n  - id: r\n    steps: [{capability: assembly}, {capability: painting}]\n")
+    code, out, err = validate(runner, "requests.yaml")
+    assert (code, out) == (0, "(unnamed network): valid: 1 file, 0 partners, 0 modules, 1 request, 1 note\n")
+    assert err == (
+        "requests.yaml:1:1: note: the files read declare 0 partners and 0 modules: is the network missing? "
+        "Name its files or folder on the command line too (plan and who: --network PATH), "
+        "or include them (include: [PATH])\n"
+    )

@@ -78,10 +78,13 @@ def run_validate(paths: Sequence[str], output_format: str, allow_outside: Sequen
         else:
             for network in summaries:
                 name = escape(network.info.name) if network.info.name else "(unnamed network)"
+                in_notes = sum(1 for d in network.warnings if d.severity == "note")
+                warned = len(network.warnings) - in_notes
                 sys.stdout.write(
                     f"{name}: valid: {_count(len(network.files), 'file')}, {_count(len(network.partners), 'partner')}, "
                     f"{_count(len(network.modules), 'module')}, {_count(len(network.requests), 'request')}"
-                    + (f", {_count(len(network.warnings), 'warning')}" if network.warnings else "")
+                    + (f", {_count(warned, 'warning')}" if warned else "")
+                    + (f", {_count(in_notes, 'note')}" if in_notes else "")
                     + "\n"
                 )
             if len(summaries) > 1:
