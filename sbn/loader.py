@@ -821,11 +821,11 @@ def describe(detail: Any, loc: Path_, model: type[BaseModel]) -> tuple[str, bool
         value = detail.get("input")
         criterion = unknown_field(str(value), CRITERIA, "criterion")
         return f"{criterion} in 'optimize'", False, loc
-    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact", "sbn_start"):
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"):
         return f"{quote(field_name)} must be a date like 2027-03-01", False, loc
     if kind == "too_short":
         return f"{quote(field_name)} must not be empty", False, loc
-    if kind == "sbn_deadline":
+    if kind in ("sbn_deadline", "sbn_start"):
         return f"{quote(field_name)} {detail['msg']}", False, loc
     if kind.startswith("sbn_"):
         return f"{quote(field_name)}: {detail['msg']}", False, loc

@@ -841,7 +841,7 @@ BAD: list[object] = [
         },
         [
             "a.yaml:3:15: error: a date deadline needs a start date: add 'start'",
-            "a.yaml:6:12: error: 'start' must be a date like 2027-03-01",
+            "a.yaml:6:12: error: 'start': invalid date '2027-13-01'",
             "a.yaml:7:15: error: 'deadline': invalid date '2027-02-30'",
             "a.yaml:11:15: error: 'deadline' must be a number or a date like 2027-03-01, got '2027-03-05T10:00:00'",
         ],
@@ -857,14 +857,19 @@ BAD: list[object] = [
               - {id: s, start: 0, steps: [{capability: c}]}
               - {id: t, start: "2027-03-01T00:00:00", steps: [{capability: c}]}
               - {id: u, start: 2027-03-01 10:00, steps: [{capability: c}]}
+              - {id: v, start: [2027-03-01], steps: [{capability: c}]}
+              - {id: w, start: "\\x1b[2J2027-03-01", steps: [{capability: c}]}
             """
             )
         },
+        # the value is echoed, quoted as every user value is (issue 16, defect 6)
         [
-            "a.yaml:2:20: error: 'start' must be a date like 2027-03-01",
-            "a.yaml:3:20: error: 'start' must be a date like 2027-03-01",
-            "a.yaml:4:20: error: 'start' must be a date like 2027-03-01",
-            "a.yaml:5:20: error: 'start' must be a date like 2027-03-01",
+            "a.yaml:2:20: error: 'start' must be a date like 2027-03-01, got '86400'",
+            "a.yaml:3:20: error: 'start' must be a date like 2027-03-01, got '0'",
+            "a.yaml:4:20: error: 'start' must be a date like 2027-03-01, got '2027-03-01T00:00:00'",
+            "a.yaml:5:20: error: 'start' must be a date like 2027-03-01, got '2027-03-01 10:00'",
+            "a.yaml:6:20: error: 'start' must be a date like 2027-03-01, got a list",
+            "a.yaml:7:20: error: 'start' must be a date like 2027-03-01, got '\\x1b[2J2027-03-01'",
         ],
         id="start-not-a-date",
     ),
