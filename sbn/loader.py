@@ -594,7 +594,10 @@ class _Loader:
             line, column = position(problem.file, problem.path, problem.at_key)
             message = problem.message
             if problem.refs:
-                places = [f"{ref.file}:{':'.join(map(str, position(ref.file, ref.path)))}" for ref in problem.refs]
+                places = [
+                    f"{ref.file}:{':'.join(map(str, position(ref.file, ref.path, problem.at_key)))}"
+                    for ref in problem.refs
+                ]
                 message = message.format(*places)
             diagnostic = Diagnostic(problem.file, line, column, message, problem.severity, unread=problem.unread)
             diagnostics.append((diagnostic, problem))
@@ -881,6 +884,23 @@ def _finish(loader: _Loader) -> Network[Any]:
                     origin.file, origin.path, "network declared more than once: first at {}", at_key=True, refs=(first,)
                 )
             )
+        # Several networks' folders given at once (sbn plan examples/): say what to do, as validate does.
+        # Networks that include each other are one to validate too: their fix is to drop a block.
+        separate = len(_network_units(loader)[0])
+        if separate > 1:
+            names = [quote(declared.name) if declared.name else "an unnamed one" for declared, _ in loader.network]
+            second = loader.network[1][1]
+            problems.append(
+                _Problem(
+                    second.file,
+                    second.path,
+                    f"the files read hold {separate} separate networks, {_some(names, quoted=False)}: plan, who "
+                    "and network read all the files they are given as one network, so give them one network's "
+                    "files (sbn validate checks each network under a folder on its own)",
+                    at_key=True,
+                    severity="note",
+                )
+            )
     info = loader.network[0][0] if loader.network else NetworkInfo()
     by_capability: dict[str, list[Module | ModuleRef]] = defaultdict(list)
     for module in (refs if loader.lean else modules).values():
@@ -1085,10 +1105,7 @@ def _load_units(paths: Sequence[str], allow_outside: Sequence[str] = ()) -> list
         loader.load_path(raw)
     if len(loader.network) <= 1:
         return [_attempt(loader)]
-    ordered = sorted(loader.files.values(), key=lambda loaded: loaded.order)
-    with_network = {origin.file for _, origin in loader.network}
-    declares = {loaded.key for loaded in ordered if loaded.source.name in with_network}
-    network_units, loose = _units(loader, [loaded.key for loaded in ordered], declares)
+    network_units, loose = _network_units(loader)
     if len(network_units) == 1:
         network_units[0].extend(loose)
     elif loose:
@@ -1120,6 +1137,14 @@ def _load_units(paths: Sequence[str], allow_outside: Sequence[str] = ()) -> list
         else:
             results[0] = dataclasses.replace(first, warnings=tuple(notes) + first.warnings)
     return results
+
+
+def _network_units(loader: _Loader) -> tuple[list[list[str]], list[str]]:
+    """The roots of each unit that declares a network, and of those that do not (see _units)."""
+    ordered = sorted(loader.files.values(), key=lambda loaded: loaded.order)
+    with_network = {origin.file for _, origin in loader.network}
+    declares = {loaded.key for loaded in ordered if loaded.source.name in with_network}
+    return _units(loader, [loaded.key for loaded in ordered], declares)
 
 
 def _units(loader: _Loader, ordered: list[str], declares: set[str]) -> tuple[list[list[str]], list[str]]:

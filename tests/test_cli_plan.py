@@ -469,3 +469,18 @@ def test_the_same_request_file_with_its_network_gets_no_note(tmp_path: Path) -> 
     requests.write_text("requests:\n  - id: r\n    steps: [{capability: assembly}]\n")
     code, _, err = invoke("plan", str(requests), "--network", "examples/webshop")
     assert (code, err) == (0, "")
+
+
+def test_plan_of_a_folder_of_several_networks_says_what_to_do() -> None:
+    # validate checks each network on its own and says so; plan reads one network (issue 16, defect 6).
+    code, out, err = invoke("plan", "examples/")
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "examples/webshop/network.yaml:13:1: error: network declared more than once: "
+        "first at examples/heat-transition/network.yaml:12:1",
+        "examples/webshop/network.yaml:13:1: note: the files read hold 2 separate networks, 'heat-transition-utrecht' "
+        "and 'voltwerk-webshop': plan, who and network read all the files they are given as one network, "
+        "so give them one network's files (sbn validate checks each network under a folder on its own)",
+    ]
+    # One network's folder: no such note.
+    assert invoke("plan", "examples/webshop/requests.yaml")[2] == ""

@@ -416,7 +416,7 @@ BAD: list[object] = [
     # network: at most one across all files, both places named
     pytest.param(
         {"a.yaml": "network: {name: a}\ninclude: [b.yaml]\n", "b.yaml": "# b\nnetwork:\n  name: b\n"},
-        ["b.yaml:2:1: error: network declared more than once: first at a.yaml:1:10"],
+        ["b.yaml:2:1: error: network declared more than once: first at a.yaml:1:1"],
         id="network-twice",
     ),
     # safe loading: no tags that build objects

@@ -222,7 +222,7 @@ def test_files_that_include_each_other_are_checked_like_plan_does(runner: CliRun
     write("a.yaml", "network: {name: one}\ninclude: [b.yaml]\npartners: [{id: p}]\n")
     write("b.yaml", "network: {name: two}\ninclude: [a.yaml]\npartners: [{id: p}]\n")
     expected = [
-        "b.yaml:1:1: error: network declared more than once: first at a.yaml:1:10",
+        "b.yaml:1:1: error: network declared more than once: first at a.yaml:1:1",
         "b.yaml:2:11: error: include cycle: a.yaml -> b.yaml -> a.yaml",
         "b.yaml:3:17: error: duplicate partner id 'p': first declared at a.yaml:3:12",
     ]
