@@ -91,7 +91,11 @@ def find_backups(
 
 def _why_none(entry: StepCandidates, pick: Candidate, broken: Counter[str]) -> str:
     """Why no module of another partner can take the step: the rules each would break, or why it is no candidate."""
-    parts = [f"{count} would break {rules}" for rules, count in sorted(broken.items(), key=lambda i: (-i[1], i[0]))]
+    # Rules by their SPEC names, in words: "partner capacity", like the candidates' "over partner capacity".
+    parts = [
+        f"{count} would break {rules.replace('_', ' ')}"
+        for rules, count in sorted(broken.items(), key=lambda i: (-i[1], i[0]))
+    ]
     others = StepCandidates(entry.step, entry.quantity, entry.offered)
     others.rejected = [r for r in entry.rejected if r.partner != pick.partner.id]
     parts += [f"{count} {words}" for words, _, count, _ in others.counts()]
