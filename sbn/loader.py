@@ -712,10 +712,13 @@ def _chain(names: Sequence[str], what: str) -> str:
     return " -> ".join(names[:MAX_CHAIN_SHOWN]) + f" -> ... -> {names[-1]} (a cycle of {len(names) - 1:,} {what})"
 
 
-def unknown_field(key: str, allowed: Iterable[str] | Choices, what: str = "field") -> str:
-    """An unknown name among a few (fields, criteria, or a small network's ids): the close one, or them all."""
+def unknown_field(key: str, allowed: Iterable[str] | Choices, what: str = "field", where: str = "") -> str:
+    """An unknown name among a few (fields, criteria, or a small network's ids): the close one, or them all.
+
+    ``where`` follows the name (" in 'optimize'"), before the hint or the list.
+    """
     choices = allowed if isinstance(allowed, Choices) else Choices(allowed)
-    message = f"unknown {what} {quote(key)}"
+    message = f"unknown {what} {quote(key)}{where}"
     if not choices.names:
         return f"{message}: the files read declare no {what}"
     close = choices.closest(str(key))
@@ -822,8 +825,7 @@ def describe(detail: Any, loc: Path_, model: type[BaseModel]) -> tuple[str, bool
         return f"{quote(field_name)} must be a whole number", False, loc
     if kind == "literal_error":
         value = detail.get("input")
-        criterion = unknown_field(str(value), CRITERIA, "criterion")
-        return f"{criterion} in 'optimize'", False, loc
+        return unknown_field(str(value), CRITERIA, "criterion", " in 'optimize'"), False, loc
     if kind in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"):
         return f"{quote(field_name)} must be a date like 2027-03-01", False, loc
     if kind == "too_short":
@@ -868,6 +870,8 @@ def _finish(loader: _Loader) -> Network[Any]:
             item_id = item.id  # type: ignore[attr-defined]
             if item_id in target:
                 problems.append(_duplicate(kind, item_id, origin, origins[(kind, item_id)]))
+                if isinstance(item, Module):  # left out, but it is there: no "no module offers" for its capability
+                    loader.invalid_capabilities.add(item.capability)
                 continue
             target[item_id] = item  # type: ignore[assignment]
             origins[(kind, item_id)] = origin
@@ -876,6 +880,7 @@ def _finish(loader: _Loader) -> Network[Any]:
                 first_ref = refs.setdefault(ref.id, ref)
                 if first_ref is not ref:
                     problems.append(_duplicate("module", ref.id, ref.origin, first_ref.origin))
+                    loader.invalid_capabilities.add(ref.capability)
     if len(loader.network) > 1:
         first = loader.network[0][1]
         for _, origin in loader.network[1:]:

@@ -637,7 +637,7 @@ BAD: list[object] = [
     # unknown criterion in optimize
     pytest.param(
         {"a.yaml": "requests:\n  - id: r\n    optimize: [cost, tiem]\n    steps: [{capability: c}]\n"},
-        ["a.yaml:3:22: error: unknown criterion 'tiem' (did you mean 'time'?) in 'optimize'"],
+        ["a.yaml:3:22: error: unknown criterion 'tiem' in 'optimize' (did you mean 'time'?)"],
         id="unknown-criterion",
     ),
     # required fields: reported at the mapping that lacks them
@@ -1167,6 +1167,27 @@ def test_a_capability_offered_only_by_an_invalid_module_gets_no_warning(write: W
         "net.yaml:2:49: error: unknown field 'cots' (did you mean 'cost'?)",
         "net.yaml:3:61: warning: no module offers capability 'fly' (step 'fly')",
     ]
+
+
+def test_a_capability_offered_only_by_a_duplicate_module_gets_no_warning(write: Write) -> None:
+    # The duplicate id is the error; "no module offers 'paint'" would say the module is not there at all.
+    files = {
+        "net.yaml": "partners: [{id: p}]\nmodules:\n  - {id: m, partner: p, capability: weld}\n"
+        "  - {id: m, partner: p, capability: paint}\n"
+        "requests: [{id: r, steps: [{capability: weld}, {capability: paint}, {capability: fly}]}]\n"
+    }
+    assert problems(write, files) == [
+        "net.yaml:4:10: error: duplicate module id 'm': first declared at net.yaml:3:5",
+        "net.yaml:5:82: warning: no module offers capability 'fly' (step 'fly')",
+    ]
+
+
+def test_an_unknown_criterion_is_named_before_the_choices(write: Write) -> None:
+    files = {"net.yaml": "requests: [{id: r, optimize: [cheapest], steps: [{capability: c}]}]\n" + OFFERS_C}
+    assert problems(write, files)[0] == (
+        "net.yaml:1:31: error: unknown criterion 'cheapest' in 'optimize'; "
+        "expected one of: cost, time, partners, reputation, preferred"
+    )
 
 
 def test_an_unknown_partner_in_a_network_without_partners_says_so_instead_of_an_empty_list(write: Write) -> None:
