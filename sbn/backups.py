@@ -11,7 +11,7 @@ from sbn.candidates import Candidate, Catalog, StepCandidates, find_candidates
 from sbn.evaluation import Evaluation, evaluate
 from sbn.ledger import Usage
 from sbn.model import Request
-from sbn.rules import LIMITS
+from sbn.rules import takes
 
 
 @dataclass(frozen=True)
@@ -29,14 +29,13 @@ class NoBackup:
     reason: str
 
 
-def release(usage: Usage, picks: Sequence[Candidate]) -> Usage:
+def release(usage: Usage, request: Request, picks: Sequence[Candidate]) -> Usage:
     """A copy of ``usage`` without what ``picks`` took: the capacity as the other requests left it."""
     others = usage.copy()
     for candidate in picks:
-        for limit in LIMITS:
-            demand = limit.demand(candidate.module, candidate.partner, candidate.quantity)
-            if demand is not None:
-                others.give_back((limit.name, demand[0]), demand[1])
+        for key, amount, _ in takes(candidate.offer, candidate.quantity):
+            others.give_back(key, amount)
+    others.without_holds(request.id)
     return others
 
 
@@ -55,7 +54,7 @@ def find_backups(
     """
     chosen = list(criteria if criteria is not None else request.optimize)
     network = catalog.network
-    others = release(usage, picks)
+    others = release(usage, request, picks)
     entries = find_candidates(catalog, request, others, without)
     current = evaluate(network, request, picks, others, without)
     backups: list[Backup | NoBackup] = []

@@ -16,7 +16,7 @@ from typing import NamedTuple, cast
 
 from sbn.ledger import Usage
 from sbn.loader import Network
-from sbn.model import Module, Partner, Request, Step
+from sbn.model import Linear, Module, Partner, Request, Resource, Step
 from sbn.numbers import cents
 from sbn.rules import AMOUNT_FILTERS, TOTALS, Fixed, Total, filter_tests, limit_keys
 
@@ -37,6 +37,11 @@ class Offer(NamedTuple):
     # (cost, cents, duration) when neither cost nor lead time depends on the quantity, else None.
     constant: tuple[Decimal, int, int] | None
     limits: tuple[tuple[str, str], ...]  # the (limit, key) pairs it takes from (sbn.rules.limit_keys)
+    uses: tuple[tuple[Resource, Linear], ...]  # the resources it uses, declared, with their amounts
+
+    def amounts(self, quantity: Decimal) -> dict[str, Decimal]:
+        """Resource id -> the amount it uses at a quantity (SPEC §6: fixed + per_unit × quantity)."""
+        return {resource.id: linear.at(quantity) for resource, linear in self.uses}
 
 
 class Candidate:
@@ -248,17 +253,21 @@ class Catalog:
             constant = self._constants.get(amounts)
             if constant is None:
                 constant = self._constants[amounts] = measure(module, Decimal(1))
-        return Offer(
+        resources = self.network.resources
+        uses = tuple((resources[name], linear) for name, linear in module.uses.items() if name in resources)
+        offer = Offer(
             module,
             partner,
             regions,
             held,
-            any(rule.applies(module, partner) for rule in AMOUNT_FILTERS),
+            False,
             frozenset(module.inputs) if module.inputs else None,
             frozenset(module.outputs) if module.outputs else _NO_INTERFACES,
             constant,
-            limit_keys(module, partner),
+            (),
+            uses,
         )
+        return offer._replace(limited=any(rule.applies(offer) for rule in AMOUNT_FILTERS), limits=limit_keys(offer))
 
     def filtered(self, fixed: Fixed) -> _Filtered:
         """The rules about the module alone that do not depend on amounts; requests of a run share the outcome."""
@@ -341,9 +350,12 @@ def _reject_by_amount(
 ) -> Rejection | None:
     """The first amount filter (minimum order value, then capacities left) that rejects the module."""
     for rule in AMOUNT_FILTERS:
-        detail = rule.reject(offer, quantity, cost, usage, currency)
-        if detail is not None:
-            return Rejection(offer, rule.category, detail, rule.name, rule.rank)
+        found = rule.reject(offer, quantity, cost, usage, currency)
+        if isinstance(found, tuple):
+            category, detail, one, numbers = found
+            return Rejection(offer, category, detail, rule.name, rule.rank, one, numbers)
+        if found is not None:
+            return Rejection(offer, rule.category, found, rule.name, rule.rank)
     return None
 
 

@@ -246,6 +246,18 @@ def plan(
         ),
     ] = None,
     allow_outside: AllowOutside = None,
+    committed: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--committed",
+            metavar="PLAN.json",
+            help=(
+                "An earlier JSON plan whose assignments are fixed work: they hold their resources and capacity "
+                "(repeatable); its requests are not planned again."
+            ),
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Resolve requests into optimal, explained plans."""
     from sbn.commands.plan import run_plan
@@ -268,6 +280,7 @@ def plan(
         jobs=jobs,
         scheduler=scheduler,
         allow_outside=allow_outside or [],
+        committed=committed or [],
     )
 
 

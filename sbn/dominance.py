@@ -12,7 +12,7 @@ from typing import Any
 
 from sbn.candidates import Candidate, StepCandidates
 from sbn.model import Request
-from sbn.rules import TOTALS
+from sbn.rules import AT_ONCE, TOTALS
 
 _NOTHING: frozenset[str] = frozenset()
 # The criterion that minimises each candidate amount, besides the total rule that limits it.
@@ -62,10 +62,11 @@ def prune_dominated(
     B dominates A when swapping A for B in any plan keeps every rule met and no criterion
     worse: B accepts all A accepts and outputs all A outputs (where the step has edges), cost and
     duration no higher (where they count), same reputation and preference (where they count), and
-    B is free: its partner is ``coupled`` to no other (avoid) and no limit it takes from is taken
-    from by another step (``appearances``, see limited_keys). Ties go to the cheaper, faster, then
-    lower module id (preference_order). ``keep`` names, per step, modules never pruned; ``criteria`` are
-    those the plan is optimised for (the request's own, or a joint run's).
+    B is free: its partner is ``coupled`` to no other (avoid), no limit it takes from is taken
+    from by another step (``appearances``, see limited_keys), and it holds no resource at once.
+    Ties go to the cheaper, faster, then lower module id (preference_order). ``keep`` names, per
+    step, modules never pruned; ``criteria`` are those the plan is optimised for (the request's own,
+    or a joint run's).
     """
     criteria = set(criteria)
     amounts = preferred_amounts(request, criteria)
@@ -79,7 +80,8 @@ def prune_dominated(
     def free(candidate: Candidate) -> bool:
         if candidate.partner.id in coupled:
             return False
-        return all(appearances.get(pair, 0) <= 1 for pair in candidate.offer.limits)
+        # A resource held at once makes a step wait on work of any request: its finish is not its duration.
+        return all(pair[0] != AT_ONCE and appearances.get(pair, 0) <= 1 for pair in candidate.offer.limits)
 
     pruned = []
     for entry in entries:

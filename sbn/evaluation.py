@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sbn.candidates import Candidate, fixed_for
-from sbn.graph import earliest_schedule
+from sbn.graph import earliest_schedule, step_index
 from sbn.ledger import Usage
 from sbn.loader import Network
 from sbn.model import Request
@@ -30,6 +30,7 @@ class Evaluation:
 
     starts: list[int]
     finishes: list[int]
+    waits: list[int]  # per step: how long after its predecessors (or its request's time 0) it starts
     handoffs: list[list[Handoff]]
     cost: int
     finish: int
@@ -45,10 +46,22 @@ def evaluate(
     picks: Sequence[Candidate],
     usage: Usage,
     without: frozenset[str] = frozenset(),
+    starts: Sequence[int] | None = None,
 ) -> Evaluation:
-    """Measure a complete assignment and check every rule of SPEC §2 exactly: the filters, then the model rules."""
+    """Measure a complete assignment and check every rule of SPEC §2 (and §6) exactly: the filters, then the
+    model rules. ``starts``: where the engine placed the steps (around resources held at once); else each
+    step starts as soon as the steps it waits for have finished."""
     picks = list(picks)
-    starts, finishes = earliest_schedule(request, [c.duration for c in picks])
+    durations = [c.duration for c in picks]
+    if starts is None:
+        starts, finishes = earliest_schedule(request, durations)
+    else:
+        starts = list(starts)
+        finishes = [start + duration for start, duration in zip(starts, durations, strict=True)]
+    index_of = step_index(request)
+    waits = [
+        starts[i] - max((finishes[index_of[b]] for b in step.after), default=0) for i, step in enumerate(request.steps)
+    ]
     handoffs = [
         [Handoff(before, interface) for before, interface, _ in edges]
         for edges in PlugCompatibility.handoffs(request, picks)
@@ -68,16 +81,20 @@ def evaluate(
             if amount_rule in LIMITS:
                 continue  # a limit is checked on the plan's total (Limit.check), not candidate by candidate
             cost_at = Decimal(candidate.cost).scaleb(-2)
-            if amount_rule.reject(candidate.offer, candidate.quantity, cost_at, usage, currency) is not None:
-                problems.append(f"{amount_rule.name}: {candidate.module.id} costs {cost_at}")
+            found = amount_rule.reject(candidate.offer, candidate.quantity, cost_at, usage, currency)
+            if found is not None:
+                detail = found[1] if isinstance(found, tuple) else f"costs {cost_at}"
+                problems.append(f"{amount_rule.name}: {candidate.module.id} {detail}")
     finish = max(finishes, default=0)
-    facts = Facts(network, request, picks, usage, finishes, cost, finish, partners)
+    release = usage.release(request.start)
+    facts = Facts(network, request, picks, usage, finishes, cost, finish, partners, starts, release)
     for model_rule in MODEL_RULES:
         problems.extend(model_rule.check(facts))
     prefer = set(request.prefer)
     return Evaluation(
         starts=starts,
         finishes=finishes,
+        waits=waits,
         handoffs=handoffs,
         cost=cost,
         finish=finish,
@@ -86,3 +103,70 @@ def evaluate(
         preferred=sum(1 for c in picks if c.partner.id in prefer),
         problems=problems,
     )
+
+
+def left_shift(request: Request, picks: Sequence[Candidate], starts: Sequence[int], usage: Usage) -> list[int]:
+    """The same plan made semi-active (SPEC §6): each step moved to the earliest time it can start with every
+    other step kept where it is, until none can move; deterministic, step order breaking ties.
+
+    ``usage`` holds what others hold at once (earlier requests, committed work), on the run's timeline.
+    """
+    release = usage.release(request.start)
+    starts = list(starts)
+    index_of = step_index(request)
+    limits: dict[str, Decimal] = {}
+    for pick in picks:
+        for resource, _ in pick.offer.uses:
+            if resource.at_once is not None:
+                limits[resource.id] = resource.at_once
+    moved = True
+    while moved:
+        moved = False
+        for i in sorted(range(len(picks)), key=lambda i: (starts[i], i)):
+            earliest = max(
+                (starts[index_of[b]] + picks[index_of[b]].duration for b in request.steps[i].after), default=0
+            )
+            for time in range(earliest, starts[i]):
+                if _fits(i, time, picks, starts, usage, release, limits):
+                    starts[i] = time
+                    moved = True
+                    break
+    return starts
+
+
+def _fits(
+    i: int,
+    time: int,
+    picks: Sequence[Candidate],
+    starts: Sequence[int],
+    usage: Usage,
+    release: int,
+    limits: dict[str, Decimal],
+) -> bool:
+    """Whether step i can run from ``time`` with every other step and busy period where it is."""
+    pick = picks[i]
+    if pick.duration <= 0:
+        return True
+    amounts = pick.offer.amounts(pick.quantity)
+    begin, end = release + time, release + time + pick.duration
+    for resource_id, capacity in limits.items():
+        amount = amounts.get(resource_id, Decimal(0))
+        if not amount:
+            continue
+        events: list[tuple[int, Decimal]] = []
+        for start, finish, other, _ in usage.busy.get(resource_id, []):
+            if start < end and finish > begin:
+                events += [(max(start, begin), other), (min(finish, end), -other)]
+        for j, other_pick in enumerate(picks):
+            if j == i or other_pick.duration <= 0:
+                continue
+            other = other_pick.offer.amounts(other_pick.quantity).get(resource_id, Decimal(0))
+            start, finish = release + starts[j], release + starts[j] + other_pick.duration
+            if other and start < end and finish > begin:
+                events += [(max(start, begin), other), (min(finish, end), -other)]
+        level = amount
+        for _, delta in sorted(events, key=lambda event: (event[0], event[1])):
+            level += delta
+            if level > capacity:
+                return False
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 
 from sbn.candidates import Catalog, find_candidates
 from sbn.formulation import PlanModel, build_model
@@ -32,7 +33,7 @@ def explain_infeasible(
 
 def explain_conflict(catalog: Catalog, model: PlanModel, time_limit: float) -> list[Reason]:
     """The smallest set of conflicting rules, each quantified by relaxing it alone."""
-    present = [group for group in RELAXABLE if group in model.milp.groups]
+    present = relaxable_groups(model.milp.groups)
     all_groups = frozenset(model.milp.groups)
 
     def feasible(active: list[str]) -> bool:
@@ -76,17 +77,27 @@ def _quantify(
     catalog: Catalog, model: PlanModel, group: str, needed: list[str], all_groups: frozenset[str], time_limit: float
 ) -> Reason:
     """What relaxing one rule of a conflict would take: the rule's measure, optimised with it switched off."""
-    rule = BY_NAME[group]
+    name, _, key = group.partition(":")
+    rule = BY_NAME[name]
     off = frozenset({group})
-    measure = rule.measure(model)
+    measure = rule.measure(model, key or None)
     objectives = [measure] if measure is not None else []
     outcome = solve(model.milp, objectives, time_limit, off)
     qualifier = "everything else"
     if outcome.values is None:
-        others_off = frozenset(g for g in RELAXABLE if g in all_groups and g not in needed)
+        others_off = frozenset(g for g in relaxable_groups(all_groups) if g not in needed)
         outcome = solve(model.milp, objectives, time_limit, others_off | off)
         # With no other rule in the conflict, the figure holds whatever the other rules say.
         qualifier = "the other rules in conflict" if len(needed) > 1 else "only the steps' own requirements"
     if outcome.values is None:
         return Reason(group, f"{group} conflicts with the other rules")
-    return rule.describe(model, model.chosen(outcome.values), qualifier, catalog.network)
+    picks = model.chosen(outcome.values)
+    return rule.describe(model, picks, qualifier, catalog.network, key or None, outcome.values)
+
+
+def relaxable_groups(groups: Iterable[str]) -> list[str]:
+    """The groups of rows an explanation may switch off, in the order of the rules (then of their keys):
+    a rule's own group, or one per key of it (a resource: 'resource_total:pumps')."""
+    order = {name: position for position, name in enumerate(RELAXABLE)}
+    found = [group for group in groups if group.partition(":")[0] in order]
+    return sorted(found, key=lambda group: (order[group.partition(":")[0]], group))

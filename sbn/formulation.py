@@ -33,6 +33,13 @@ class PlanModel:
     start: list[int] = field(default_factory=list)
     finish: int | None = None
     present: int | None = None  # joint runs: the column "this request is planned"; None: it must be
+    release: int = 0  # the request's time 0 on the run's timeline (SPEC §6)
+
+    def placed(self, values: Sequence[float]) -> list[int] | None:
+        """Where a solution starts each step, when the engine places them (resources held at once); else None."""
+        if not self.milp.cumulatives or not self.start:
+            return None
+        return [round(values[column]) for column in self.start]
 
     def chosen(self, values: list[float]) -> list[Candidate]:
         """The candidate picked for each step in a solution."""
@@ -114,8 +121,10 @@ def _part(
     counted = need_partners or request.max_partners is not None
     coupled = {p for pair in avoid_pairs for p in pair}
     entries = prune_dominated(request, entries, coupled, counted, keep, appearances, chosen)
-    timed = need_schedule or DEADLINE.limit(request) is not None
+    holds = any(resource.at_once is not None for e in entries for c in e.candidates for resource, _ in c.offer.uses)
+    timed = need_schedule or holds or DEADLINE.limit(request) is not None
     model = PlanModel(request, entries, usage, timed, counted, avoid_pairs, chosen, milp)
+    model.release = usage.release(request.start)
     for entry in entries:
         model.x.append([milp.add_column(0, 1, True) for _ in entry.candidates])
     return model

@@ -8,9 +8,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sbn.candidates import Candidate, Catalog, find_candidates
-from sbn.evaluation import Evaluation, evaluate
+from sbn.evaluation import Evaluation, evaluate, left_shift
 from sbn.formulation import PlanModel, build_joint_model
-from sbn.graph import earliest_schedule
 from sbn.ledger import Key, Usage
 from sbn.lookahead import planning_order
 from sbn.milp import Objective
@@ -49,7 +48,8 @@ def plan_jointly(
     network = catalog.network
     criteria = list(dict.fromkeys(options.optimize))
     base = usage.copy()
-    incumbent = _default_order(catalog, requests, options, usage.copy())
+    incumbent_starts: dict[str, list[int]] = {}
+    incumbent = _default_order(catalog, requests, options, usage.copy(), incumbent_starts)
     outcomes = [Outcome(request, find_candidates(catalog, request, usage, options.without)) for request in requests]
     plannable = [
         i
@@ -78,7 +78,7 @@ def plan_jointly(
     stages, labels = joint_objectives(models, criteria, options.previous)
     settled = _settle_full_classes(models, incumbent, stages, labels)
     folded, held = fold_stages(stages, models)
-    start = _starting_solution(models, incumbent)
+    start = _starting_solution(models, incumbent, incumbent_starts)
     if options.progress is not None:
         options.progress(len(requests), len(requests), "the joint search")
     solved = _solve(catalog, models, [objective for objective, _ in folded], held, usage, options, start)
@@ -98,7 +98,7 @@ def plan_jointly(
             outcome.status = solved.status
             outcome.picks, outcome.evaluation = chosen, solved.evaluations[position]
             outcome.reasons = [solved.reason] if solved.reason is not None else []
-            take(usage, outcome.request.id, chosen)
+            take(usage, outcome.request, chosen, outcome.starts)
     for outcome in outcomes:
         if outcome.evaluation is None and outcome.status != SolveStatus.UNKNOWN:
             _explain_unplanned(catalog, outcome, usage, base, outcomes, options)
@@ -106,12 +106,13 @@ def plan_jointly(
 
 
 def _default_order(
-    catalog: Catalog, requests: Sequence[Request], options: Options, usage: Usage
+    catalog: Catalog, requests: Sequence[Request], options: Options, usage: Usage, starts: dict[str, list[int]]
 ) -> dict[str, list[Candidate]]:
     """The picks of the default order (SPEC §2: by priority, each on what the ones before it left, each
     search bounded by --time-limit as without --joint).
 
     The joint search starts from them, so whenever it stops its plans are never worse than these.
+    ``starts`` receives each plan's starts.
     """
     alone = replace(options, joint=False, backups=False, ahead=False, progress=None)
     picks: dict[str, list[Candidate]] = {}
@@ -121,7 +122,8 @@ def _default_order(
         outcome = complete(catalog, prepare(catalog, requests[i], usage, alone), usage, alone)
         if outcome.evaluation is not None:
             picks[requests[i].id] = outcome.picks
-            take(usage, requests[i].id, outcome.picks)
+            take(usage, requests[i], outcome.picks, outcome.starts)
+            starts[requests[i].id] = outcome.evaluation.starts
     return picks
 
 
@@ -147,7 +149,9 @@ def _settle_full_classes(
     return settled
 
 
-def _starting_solution(models: list[PlanModel], incumbent: dict[str, list[Candidate]]) -> list[float] | None:
+def _starting_solution(
+    models: list[PlanModel], incumbent: dict[str, list[Candidate]], incumbent_starts: dict[str, list[int]]
+) -> list[float] | None:
     """The default order's plans as a value for every column of the joint model."""
     if not models:
         return None
@@ -161,7 +165,8 @@ def _starting_solution(models: list[PlanModel], incumbent: dict[str, list[Candid
             k = next(k for k, c in enumerate(entry.candidates) if c.module.id == pick.module.id)
             values[model.x[i][k]] = 1.0
         if model.start:
-            starts, finishes = earliest_schedule(model.request, [pick.duration for pick in picks])
+            starts = incumbent_starts[model.request.id]
+            finishes = [start + pick.duration for start, pick in zip(starts, picks, strict=True)]
             for i, start in enumerate(starts):
                 values[model.start[i]] = float(start)
             if model.finish is not None:
@@ -192,6 +197,7 @@ def _solve(
             return _Solved(SolveStatus.UNKNOWN, [], [], set(), not_found(found.stopped_by, options))
         values = found.values
         picks = [model.chosen(values) if values[_present(model)] > 0.5 else None for model in models]
+        placed = _semi_active(models, picks, [model.placed(values) for model in models], usage)
         evaluations: list[Evaluation | None] = [None] * len(models)
         ledger = usage.copy()
         problems: list[str] = []
@@ -200,10 +206,10 @@ def _solve(
             if chosen is None:
                 continue
             request = models[position].request
-            evaluation = evaluate(catalog.network, request, chosen, ledger, options.without)
+            evaluation = evaluate(catalog.network, request, chosen, ledger, options.without, placed[position])
             problems.extend(evaluation.problems)
             evaluations[position] = evaluation
-            take(ledger, request.id, chosen)
+            take(ledger, request, chosen, evaluation.starts)
         if not problems:
             break
         if strict:
@@ -218,6 +224,31 @@ def _solve(
     if len(held[done]) == 1 and found.bound is not None and found.reached:
         bounded = (held[done][0], found.bound, found.reached)
     return _Solved(SolveStatus.FEASIBLE, picks, evaluations, proven, stopped(found.stopped_by, options), bounded)
+
+
+def _semi_active(
+    models: list[PlanModel],
+    picks: list[list[Candidate] | None],
+    starts: list[list[int] | None],
+    usage: Usage,
+) -> list[list[int] | None]:
+    """The engine's starts made semi-active on the run's timeline (SPEC §6): each step of each planned request
+    moved as early as it can go with every other step of every request where it is, until none can move."""
+    placed = [list(s) if s is not None else None for s in starts]
+    planned = [i for i, s in enumerate(placed) if s is not None and picks[i] is not None]
+    moved = True
+    while moved:
+        moved = False
+        for i in planned:
+            others = usage.copy()
+            for j in planned:
+                if j != i:
+                    take(others, models[j].request, picks[j] or [], placed[j])
+            shifted = left_shift(models[i].request, picks[i] or [], placed[i] or [], others)
+            if shifted != placed[i]:
+                placed[i] = shifted
+                moved = True
+    return placed
 
 
 def _present(model: PlanModel) -> int:

@@ -7,6 +7,7 @@ ledger knows nothing of their meaning, only amounts per (rule, key) and who took
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from sbn.numbers import ZERO, number
@@ -20,6 +21,10 @@ class Usage:
 
     used: dict[Key, Decimal] = field(default_factory=dict)
     takers: dict[Key, dict[str, Decimal]] = field(default_factory=dict)
+    # Per resource held at once: (start, end, amount, request) on the run's timeline (SPEC §6).
+    busy: dict[str, list[tuple[int, int, Decimal, str]]] = field(default_factory=dict)
+    # The run's time 0: the earliest start date among its requests and committed plans; None without dates.
+    origin: date | None = None
     # (limit, key) -> capacity left, asked once per candidate (128,000 times on GAP's largest instances).
     _left: dict[Key, Decimal] = field(default_factory=dict, repr=False, compare=False)
 
@@ -42,8 +47,24 @@ class Usage:
         self.used[key] -= amount
         self._left.pop(key, None)
 
+    def hold(self, resource: str, start: int, end: int, amount: Decimal, request_id: str) -> None:
+        """A step holding an amount of a resource from start to end (exclusive), on the run's timeline."""
+        self.busy.setdefault(resource, []).append((start, end, amount, request_id))
+
+    def release(self, start: date | None) -> int:
+        """Where a request's own time 0 (its start date, or the run's) lies on the run's timeline."""
+        if start is None or self.origin is None:
+            return 0
+        return (start - self.origin).days
+
     def copy(self) -> Usage:
-        return Usage(dict(self.used), {key: dict(v) for key, v in self.takers.items()})
+        busy = {resource: list(periods) for resource, periods in self.busy.items()}
+        return Usage(dict(self.used), {key: dict(v) for key, v in self.takers.items()}, busy, self.origin)
+
+    def without_holds(self, request_id: str) -> None:
+        """Forget what a request holds at once (for backups: the plan without its own steps)."""
+        for resource, periods in self.busy.items():
+            self.busy[resource] = [period for period in periods if period[3] != request_id]
 
     def taken(self, key: Key, capacity: Decimal) -> str:
         """What earlier requests took of a capacity, as words: ' of 100 (first took 80)'; '' if none took any."""

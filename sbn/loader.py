@@ -22,7 +22,7 @@ from typing_extensions import TypeVar
 
 from sbn.errors import Diagnostic, InputError, UsageError
 from sbn.graph import find_cycle
-from sbn.model import CRITERIA, Document, Module, NetworkInfo, Partner, Request
+from sbn.model import CRITERIA, Document, Module, NetworkInfo, Partner, Request, Resource
 from sbn.numbers import exact
 from sbn.sources import (
     STDIN,
@@ -39,8 +39,13 @@ from sbn.sources import (
 from sbn.text import escape, quote, shown_path
 from sbn.yamlread import Source, decode, display_name, locate, parse_leniently, read_data, read_source
 
-SECTIONS: dict[str, type[BaseModel]] = {"partners": Partner, "modules": Module, "requests": Request}
-TOP_LEVEL = ("network", "include", "partners", "modules", "requests")
+SECTIONS: dict[str, type[BaseModel]] = {
+    "partners": Partner,
+    "modules": Module,
+    "resources": Resource,
+    "requests": Request,
+}
+TOP_LEVEL = ("network", "include", "partners", "modules", "resources", "requests")
 MAX_REPORTED = 100
 
 Path_ = tuple[str | int, ...]
@@ -60,14 +65,17 @@ class ModuleRef:
     A pydantic Module costs about 2,700 bytes; this about 100, its partner and capability shared.
     """
 
-    __slots__ = ("capability", "file", "id", "index", "partner")
+    __slots__ = ("capability", "file", "id", "index", "partner", "uses")
 
-    def __init__(self, id: str, partner: str, capability: str, file: str, index: int) -> None:
+    def __init__(
+        self, id: str, partner: str, capability: str, file: str, index: int, uses: tuple[str, ...] = ()
+    ) -> None:
         self.id = id
         self.partner = partner
         self.capability = capability
         self.file = file
         self.index = index  # in the file's list of modules
+        self.uses = uses  # the resource ids it uses
 
     @property
     def origin(self) -> Origin:
@@ -90,6 +98,7 @@ class Network(Generic[M]):
     files: tuple[str, ...]
     warnings: tuple[Diagnostic, ...] = ()
     by_capability: dict[str, tuple[M, ...]] = field(default_factory=dict)
+    resources: dict[str, Resource] = field(default_factory=dict)
     inputs: frozenset[Identity] = field(default=frozenset(), compare=False)  # every file read: never an --output
 
     def request_file(self, request: Request) -> str:
@@ -422,7 +431,7 @@ class _Loader:
                 _Problem(
                     source.name,
                     (),
-                    "the top level must be a mapping of network, include, partners, modules, requests",
+                    "the top level must be a mapping of network, include, partners, modules, resources, requests",
                     unread=True,
                 )
             )
@@ -553,7 +562,8 @@ class _Loader:
                     strings = self.strings
                     partner = strings.setdefault(item.partner, item.partner)
                     capability = strings.setdefault(item.capability, item.capability)
-                    self.refs.append(ModuleRef(item.id, partner, capability, name, index))
+                    uses = tuple(item.uses) if item.uses else ()
+                    self.refs.append(ModuleRef(item.id, partner, capability, name, index, uses))
                 else:
                     self.items[section].append((item, Origin(name, path)))
 
@@ -613,7 +623,10 @@ class _Loader:
 
     def notes(self, unchecked: _Unchecked) -> list[tuple[Diagnostic, None]]:
         """One note per file holding references that unread input may declare: what was not checked, and why."""
-        places = self.resolve([_Problem(file, path, "") for file, path, *_ in unchecked.found])
+        # A resource a module uses is a key of its 'uses': placed there, as its unknown-resource error is.
+        places = self.resolve(
+            [_Problem(file, path, "", at_key=kind == "resource") for file, path, kind, *_ in unchecked.found]
+        )
         by_file: dict[str, list[tuple[tuple[int, int], str, str, tuple[_Unread, ...]]]] = defaultdict(list)
         for (place, _), (file, _, kind, word, reasons) in zip(places, unchecked.found, strict=True):
             by_file[file].append(((place.line, place.column), kind, word, reasons))
@@ -687,7 +700,7 @@ def _count(number: int, noun: str, plural: str | None = None) -> str:
 
 
 # What a note about unchecked references names, and how.
-_NOTED = {"partner": "partners", "capability": "capabilities"}
+_NOTED = {"partner": "partners", "capability": "capabilities", "resource": "resources"}
 SOME = 3
 
 
@@ -832,6 +845,8 @@ def describe(detail: Any, loc: Path_, model: type[BaseModel]) -> tuple[str, bool
         return f"{quote(field_name)} must not be empty", False, loc
     if kind in ("sbn_deadline", "sbn_start"):
         return f"{quote(field_name)} {detail['msg']}", False, loc
+    if kind == "sbn_resource_kind":
+        return detail["msg"], False, loc
     if kind.startswith("sbn_"):
         return f"{quote(field_name)}: {detail['msg']}", False, loc
     return f"{quote(field_name)}: {detail['msg']}", False, loc
@@ -859,11 +874,13 @@ def _finish(loader: _Loader) -> Network[Any]:
     modules: dict[str, Module] = {}
     refs: dict[str, ModuleRef] = {}
     requests: dict[str, Request] = {}
+    resources: dict[str, Resource] = {}
     origins: dict[tuple[str, str], Origin] = {}
     problems = loader.problems
     for section, kind, target in (
         ("partners", "partner", partners),
         ("modules", "module", modules),
+        ("resources", "resource", resources),
         ("requests", "request", requests),
     ):
         for item, origin in loader.items[section]:
@@ -926,6 +943,12 @@ def _finish(loader: _Loader) -> Network[Any]:
     check_references(
         partners, module_partners, requests, origins, info, offered, problems, invalid_partners, unchecked, not missing
     )
+    module_uses = (
+        ((ref.origin, ref.uses) for ref in refs.values() if ref.uses)
+        if loader.lean
+        else ((origins[("module", m.id)], tuple(m.uses)) for m in modules.values() if m.uses)
+    )
+    check_resources(resources, module_uses, partners, origins, problems, loader.invalid_ids, unchecked)
     found: list[tuple[Diagnostic, _Problem | None]] = [(diagnostic, None) for diagnostic in loader.diagnostics]
     if missing:
         found.append((Diagnostic(loader.request_files[0], 1, 1, no_network(), "note", unread=True), None))
@@ -949,8 +972,47 @@ def _finish(loader: _Loader) -> Network[Any]:
         files=tuple(loaded.source.name for loaded in sorted(loader.files.values(), key=lambda f: f.order)),
         warnings=tuple(diagnostics),
         by_capability={capability: tuple(group) for capability, group in by_capability.items()},
+        resources=resources,
         inputs=frozenset(loader.identities),
     )
+
+
+def check_resources(
+    resources: dict[str, Resource],
+    module_uses: Iterable[tuple[Origin, tuple[str, ...]]],
+    partners: dict[str, Partner],
+    origins: dict[tuple[str, str], Origin],
+    problems: list[_Problem],
+    invalid: dict[str, set[str]],
+    unchecked: _Unchecked | None = None,
+) -> None:
+    """References to and from resources: each id a module uses is declared, each owner a partner (SPEC §6).
+
+    References that input which could not be read may declare go to ``unchecked``, not to ``problems``.
+    """
+    if unchecked is None:
+        unchecked = _Unchecked(())
+    declared = set(resources) | invalid["resources"]
+    choices = Choices(sorted(declared))
+    for origin, uses in module_uses:
+        for resource_id in uses:
+            where = (*origin.path, "uses", resource_id)
+            if resource_id not in declared and not unchecked.takes(origin.file, where, "resource", resource_id):
+                problem = _unknown_reference(
+                    origin.file, (*origin.path, "uses", resource_id), resource_id, choices, "resource"
+                )
+                problem.at_key = True
+                problems.append(problem)
+    owners = set(partners) | invalid["partners"]
+    partner_choices = Choices(sorted(owners))
+    for resource in resources.values():
+        if resource.partner is not None and resource.partner not in owners:
+            origin = origins[("resource", resource.id)]
+            if unchecked.takes(origin.file, (*origin.path, "partner"), "partner", resource.partner):
+                continue
+            problems.append(
+                _unknown_reference(origin.file, (*origin.path, "partner"), resource.partner, partner_choices, "partner")
+            )
 
 
 def check_references(

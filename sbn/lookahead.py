@@ -9,7 +9,7 @@ from sbn.candidates import Candidate, StepCandidates
 from sbn.ledger import Key, Usage
 from sbn.model import Request
 from sbn.numbers import ZERO
-from sbn.rules import LIMITS, USAGE_DEPENDENT
+from sbn.rules import AT_ONCE, USAGE_DEPENDENT, takes
 
 
 def planning_order(requests: Sequence[Request]) -> list[int]:
@@ -28,26 +28,23 @@ def depends_on(steps: Sequence[StepCandidates], picks: Sequence[Candidate], usag
     """
     taken: dict[Key, Decimal] = {}  # the limits the picks took from, with their capacity
     for pick in picks:
-        for limit in LIMITS:
-            demand = limit.demand(pick.module, pick.partner, pick.quantity)
-            if demand is not None:
-                taken[(limit.name, demand[0])] = demand[2]
-    if not taken:
+        for key, _, capacity in takes(pick.offer, pick.quantity):
+            taken[key] = capacity
+    # Resources held at once: time couples every request that could use one, whatever is left.
+    held = {pair for pick in picks for pair in pick.offer.limits if pair[0] == AT_ONCE}
+    if not taken and not held:
         return False
     need: dict[Key, Decimal] = {}
     for entry in steps:
         for candidate in entry.candidates:
-            for limit in LIMITS:
-                demand = limit.demand(candidate.module, candidate.partner, candidate.quantity)
-                if demand is not None and (limit.name, demand[0]) in taken:
-                    key = (limit.name, demand[0])
-                    need[key] = need.get(key, ZERO) + demand[1]
+            if held.intersection(candidate.offer.limits):
+                return True
+            for key, amount, _ in takes(candidate.offer, candidate.quantity):
+                if key in taken:
+                    need[key] = need.get(key, ZERO) + amount
         for rejection in entry.rejected:
             if rejection.rule not in USAGE_DEPENDENT:
                 continue
-            offer = rejection.offer
-            for limit in LIMITS:
-                demand = limit.demand(offer.module, offer.partner, entry.quantity)
-                if demand is not None and (limit.name, demand[0]) in taken:
-                    return True
+            if any(pair in taken or pair in held for pair in rejection.offer.limits):
+                return True
     return any(amount > usage.left(key, taken[key]) for key, amount in need.items())

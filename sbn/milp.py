@@ -1,4 +1,8 @@
-"""A mixed-integer program as sbn builds it, independent of the engine that solves it (sbn.solver)."""
+"""A mixed-integer program as sbn builds it, independent of the engine that solves it (sbn.solver).
+
+Besides linear rows it may hold cumulative constraints (resources held at once over time, SPEC §6):
+a model with any is solved by a constraint-programming engine, every other by a MIP engine.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,37 @@ class Row:
 
 
 @dataclass
+class Task:
+    """A step on the timeline: from its start column, for as long as its chosen candidate takes.
+
+    ``durations`` and ``demands`` map each candidate's column (1 when chosen) to its whole duration
+    and its whole amount of the resource; a step with no candidate chosen (a request left out of a
+    joint run) takes no time and holds nothing.
+    """
+
+    start: int
+    durations: dict[int, int]
+    demands: dict[int, int]
+    offset: int = 0  # the start column counts from the request's release: this far into the model's time
+
+
+@dataclass
+class Cumulative:
+    """At every time, the amounts of the tasks running then, and of busy periods already on the timeline,
+    add up to at most ``capacity`` (whole units: sbn scales amounts to integers first).
+
+    Switched off in an explanation, the capacity becomes ``capacity_column``'s value, which the
+    explanation minimises: the smallest capacity that lets the request through.
+    """
+
+    group: str
+    capacity: int
+    tasks: list[Task]
+    busy: list[tuple[int, int, int]]  # (start, end, amount) of work already held, on this model's time
+    capacity_column: int | None = None
+
+
+@dataclass
 class Milp:
     """Columns and rows of a minimisation model; rows are tagged by the rule that made them."""
 
@@ -28,6 +63,9 @@ class Milp:
     upper: list[float] = field(default_factory=list)
     integer: list[bool] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
+    cumulatives: list[Cumulative] = field(default_factory=list)
+    # The latest time any start or finish column may take (a model with cumulatives needs bounded times).
+    horizon: int | None = None
 
     def add_column(self, lower: float, upper: float, integer: bool) -> int:
         self.lower.append(lower)
@@ -62,4 +100,4 @@ class Milp:
 
     @property
     def groups(self) -> list[str]:
-        return list(dict.fromkeys(row.group for row in self.rows))
+        return list(dict.fromkeys([row.group for row in self.rows] + [c.group for c in self.cumulatives]))

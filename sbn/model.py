@@ -159,6 +159,14 @@ def _linear(value: Any) -> Any:
     return {"fixed": number}
 
 
+def _mapping(value: Any) -> Any:
+    if value is None:
+        return {}
+    if isinstance(value, list):
+        raise PydanticCustomError("sbn_mapping", "expected a mapping of resource id to amount, got a list", {})
+    return value
+
+
 def _list(value: Any) -> Any:
     if value is None:
         return ()
@@ -298,6 +306,13 @@ class Module(_Frozen):
         None, description='Customer regions served; default [partner.region]; "*" means everywhere.'
     )
     certifications: Strings = Field((), description="Certifications held in addition to the partner's.")
+    uses: Annotated[dict[str, LinearField], BeforeValidator(_mapping)] = Field(
+        default_factory=dict,
+        description=(
+            "Resources it uses: resource id -> a number, or {fixed, per_unit}; amount(q) = fixed + per_unit × q. "
+            "An at-once resource is held from start to finish, an in-total one consumed."
+        ),
+    )
 
     def cost_at(self, quantity: Decimal) -> Decimal:
         """cost(q), rounded half-up to the cent."""
@@ -306,6 +321,33 @@ class Module(_Frozen):
     def duration_at(self, quantity: Decimal) -> int:
         """duration(q) in whole time units, rounded up exactly."""
         return int(self.lead_time.at(quantity).to_integral_value(rounding=ROUND_CEILING))
+
+
+class Resource(_Frozen):
+    """A capacity pool that modules use: at once (held while a step runs) or in total (consumed over the run)."""
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["at_once"]}, {"required": ["total"]}]})
+
+    id: Id = Field(description="Unique resource id.")
+    name: str | None = Field(None, description="Display name.")
+    partner: Id | None = Field(None, description="The partner that owns it, shown by who and explanations.")
+    at_once: NonNegative | None = Field(
+        None, description="Amount that steps may hold at any one time (a crew, a crane, a dock)."
+    )
+    total: NonNegative | None = Field(None, description="Amount that steps may consume over the run (stock, permits).")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Resource:
+        if (self.at_once is None) == (self.total is None):
+            raise PydanticCustomError("sbn_resource_kind", "a resource has exactly one of 'at_once' or 'total'", {})
+        return self
+
+    @property
+    def capacity(self) -> Decimal:
+        """Its at_once or its total, whichever it has."""
+        found = self.at_once if self.at_once is not None else self.total
+        assert found is not None
+        return found
 
 
 def _id_optional(schema: dict[str, Any]) -> None:
@@ -404,4 +446,7 @@ class Document(_Frozen):
     )
     partners: tuple[Partner, ...] | None = Field(None, description="Partners of the network.")
     modules: tuple[Module, ...] | None = Field(None, description="Modules offered by the partners.")
+    resources: tuple[Resource, ...] | None = Field(
+        None, description="Capacity pools modules use, at once or in total (SPEC §6)."
+    )
     requests: tuple[Request, ...] | None = Field(None, description="Customer requests to plan.")

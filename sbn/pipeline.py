@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
 
 from sbn.candidates import Candidate, Catalog, StepCandidates, find_candidates
-from sbn.evaluation import Evaluation, evaluate
+from sbn.evaluation import Evaluation, evaluate, left_shift
 from sbn.explain import explain_infeasible
 from sbn.formulation import PlanModel, build_model
 from sbn.ledger import Usage
@@ -15,9 +17,12 @@ from sbn.milp import Objective
 from sbn.model import Request
 from sbn.objectives import objectives
 from sbn.reasons import Reason
-from sbn.rules import LIMITS, PlugCompatibility
+from sbn.rules import PlugCompatibility, takes
 from sbn.settle import settle_directly
 from sbn.solver import SolveStatus, solve
+
+if TYPE_CHECKING:
+    from sbn.timeline import CommittedStep
 
 
 @dataclass
@@ -37,6 +42,9 @@ class Options:
     optimize: tuple[str, ...] = ("cost", "time")
     # Told (requests done, of total, the one being planned) as planning goes: a progress line.
     progress: Callable[[int, int, str], None] | None = None
+    # The run's time 0 (SPEC §6); None: the earliest start date of the requests and committed plans.
+    origin: date | None = None
+    committed: tuple[CommittedStep, ...] = ()  # earlier plans' assignments, fixed work (--committed)
 
 
 @dataclass
@@ -50,14 +58,25 @@ class Outcome:
     picks: list[Candidate] = field(default_factory=list)
     evaluation: Evaluation | None = None
 
+    @property
+    def starts(self) -> list[int] | None:
+        """When each step starts, from the request's own time 0, once planned."""
+        return self.evaluation.starts if self.evaluation is not None else None
 
-def take(usage: Usage, request_id: str, picks: Sequence[Candidate]) -> None:
-    """Enter what a request's picks take of every limit in the ledger."""
-    for candidate in picks:
-        for limit in LIMITS:
-            demand = limit.demand(candidate.module, candidate.partner, candidate.quantity)
-            if demand is not None:
-                usage.take((limit.name, demand[0]), demand[1], request_id)
+
+def take(usage: Usage, request: Request, picks: Sequence[Candidate], starts: Sequence[int] | None = None) -> None:
+    """Enter what a request's picks take of every limit in the ledger, and what they hold at once, when."""
+    release = usage.release(request.start)
+    for i, candidate in enumerate(picks):
+        for key, amount, _ in takes(candidate.offer, candidate.quantity):
+            usage.take(key, amount, request.id)
+        if starts is None or candidate.duration <= 0:
+            continue
+        amounts = candidate.offer.amounts(candidate.quantity)
+        for resource, _ in candidate.offer.uses:
+            if resource.at_once is not None and amounts[resource.id]:
+                begin = release + starts[i]
+                usage.hold(resource.id, begin, begin + candidate.duration, amounts[resource.id], request.id)
 
 
 @dataclass
@@ -139,7 +158,10 @@ def complete(
         if found.status == SolveStatus.UNKNOWN or found.values is None:
             return _unknown(outcome, found.stopped_by, options)
         picks = model.chosen(found.values)
-        evaluation = evaluate(catalog.network, request, picks, usage, options.without)
+        starts = model.placed(found.values)
+        if starts is not None:
+            starts = left_shift(request, picks, starts, usage)
+        evaluation = evaluate(catalog.network, request, picks, usage, options.without, starts)
         if not evaluation.problems:
             break
         if strict:

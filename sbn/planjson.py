@@ -9,6 +9,7 @@ import stat
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,12 +47,25 @@ def whole(value: Any) -> str | None:
     return None if value is not None and whole_or_null(value) is None else "a whole number"
 
 
+def date_or_null(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return "a date like 2027-03-01"
+        return None
+    return "a date like 2027-03-01 or null"
+
+
 @dataclass(frozen=True)
 class Shape:
     """The fields a reader needs of each plan and each of its assignments (others are ignored)."""
 
     plan: Mapping[str, Check]
     assignment: Mapping[str, Check]
+    optional: frozenset[str] = frozenset()  # fields that may be left out (read as None)
 
 
 @dataclass(frozen=True)
@@ -92,7 +106,7 @@ def read_plans(path: Path, shape: Shape, label: str = "") -> dict[str, PlanRecor
             problems.append((where, f"a plan must be an object, got {json_kind(plan)}"))
             continue
         request = _field(plan, "request", string, where, problems)
-        fields = _fields(plan, shape.plan, where, problems)
+        fields = _fields(plan, shape.plan, where, problems, shape.optional)
         assignments = plan.get("assignments", [])
         if not isinstance(assignments, list):
             problems.append(((*where, "assignments"), f"'assignments' must be a list, got {json_kind(assignments)}"))
@@ -104,7 +118,7 @@ def read_plans(path: Path, shape: Shape, label: str = "") -> dict[str, PlanRecor
                 problems.append((at, f"an assignment must be an object, got {json_kind(assignment)}"))
                 continue
             step = _field(assignment, "step", string, at, problems)
-            values = _fields(assignment, shape.assignment, at, problems)
+            values = _fields(assignment, shape.assignment, at, problems, shape.optional)
             if step is not None and step in steps:
                 problems.append(((*at, "step"), f"step {quote(step)} appears twice in this plan"))
             elif step is not None and values is not None:
@@ -150,11 +164,18 @@ def _whole_number(text: str) -> int | Decimal:
 
 
 def _fields(
-    data: dict[str, Any], checks: Mapping[str, Check], where: Where, problems: list[tuple[Where, str]]
+    data: dict[str, Any],
+    checks: Mapping[str, Check],
+    where: Where,
+    problems: list[tuple[Where, str]],
+    optional: frozenset[str] = frozenset(),
 ) -> dict[str, Any] | None:
-    """The fields ``checks`` names, each checked; None when one is missing or of the wrong kind."""
+    """The fields ``checks`` names, each checked; None when one is missing (unless optional) or of the wrong kind."""
     before = len(problems)
-    values = {key: _field(data, key, check, where, problems) for key, check in checks.items()}
+    values = {
+        key: None if key in optional and key not in data else _field(data, key, check, where, problems)
+        for key, check in checks.items()
+    }
     return values if len(problems) == before else None
 
 

@@ -9,6 +9,7 @@ run (sbn.joint) solves one model for all. Then backups (sbn.backups), and the re
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sbn.backups import Backup, NoBackup, find_backups
 from sbn.candidates import Catalog
@@ -21,6 +22,7 @@ from sbn.numbers import exact
 from sbn.parallel import Workers, plan_in_groups
 from sbn.pipeline import Options, Outcome, Prepared, complete, prepare, take
 from sbn.result import Plan, Run, make_plan
+from sbn.timeline import commit, origin, resources_used
 
 __all__ = ["Options", "plan_request", "plan_requests", "plan_run"]
 
@@ -38,17 +40,33 @@ def plan_run(
     (sbn.parallel), with the same result; ``details``: keep the words of every rejection (--explain).
     """
     with exact(), without_cycle_collection():
-        if workers is not None:
-            return plan_in_groups(
-                network, requests, options, workers.executor, workers.network_ref, details, workers.count
-            )
+        if options.origin is None:
+            options = replace(options, origin=origin(requests, options.committed))
         catalog = Catalog(network)
-        usage = Usage()
-        if options.joint:
+        usage = Usage(origin=options.origin)
+        commit(catalog, usage, options.committed)
+        base = usage.copy()
+        if workers is not None:
+            run = plan_in_groups(
+                network,
+                requests,
+                options,
+                workers.executor,
+                workers.network_ref,
+                details,
+                workers.count,
+                workers.groups,
+            )
+        elif options.joint:
             outcomes, objective = plan_jointly(catalog, requests, options, usage)
             plans = tuple(finish_plan(catalog, outcome, usage, options) for outcome in outcomes)
-            return Run(plans, joint=True, objective=objective)
-        return Run(_plan_in_order(catalog, requests, options, usage))
+            run = Run(plans, joint=True, objective=objective)
+        else:
+            run = Run(_plan_in_order(catalog, requests, options, usage))
+        if not network.resources:
+            return run
+        releases = {plan.request.id: base.release(plan.request.start) for plan in run.plans}
+        return replace(run, resources=resources_used(network, run.plans, base), releases=releases)
 
 
 def plan_requests(network: Network, requests: Sequence[Request], options: Options) -> list[Plan]:
@@ -77,7 +95,7 @@ def _plan_in_order(catalog: Catalog, requests: Sequence[Request], options: Optio
                 ready[following] = prepare(catalog, requests[following], usage, options)
 
         outcome = complete(catalog, work, usage, options, ahead if options.ahead else None)
-        take(usage, outcome.request.id, outcome.picks)
+        take(usage, outcome.request, outcome.picks, outcome.starts)
         if following in ready and depends_on(ready[following].outcome.steps, outcome.picks, usage):
             del ready[following]
         outcomes[i] = outcome
@@ -103,7 +121,7 @@ def finish_plan(catalog: Catalog, outcome: Outcome, usage: Usage, options: Optio
             held = usage
             if not taken:
                 held = usage.copy()
-                take(held, request.id, outcome.picks)
+                take(held, request, outcome.picks, outcome.starts)
             criteria = options.optimize if options.joint else None
             backups = find_backups(catalog, request, outcome.picks, held, options.without, criteria)
     previous = None

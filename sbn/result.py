@@ -13,7 +13,7 @@ from sbn.model import Request
 from sbn.reasons import Reason
 from sbn.solver import SolveStatus
 
-__all__ = ["Assignment", "Backup", "Handoff", "ObjectiveValue", "Plan", "Run", "make_plan"]
+__all__ = ["Assignment", "Backup", "Handoff", "ObjectiveValue", "Plan", "ResourceUse", "Run", "make_plan"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class Assignment:
     previous: str | None = None  # with --from: the previous plan's module, if the step was in it
     backup: Backup | None = None  # with --backups
     backup_reason: str | None = None  # with --backups, when there is no backup: why
+    wait: int = 0  # how long after its predecessors (or its request's time 0) it starts (SPEC §6)
+    uses: tuple[tuple[str, Decimal], ...] = ()  # the module's resources and their amounts at the quantity
 
 
 @dataclass(frozen=True)
@@ -78,12 +80,25 @@ class ObjectiveValue:
 
 
 @dataclass(frozen=True)
+class ResourceUse:
+    """How much of a resource the run and the committed work use: the peak held at once, or the total used."""
+
+    id: str
+    at_once: Decimal | None
+    total: Decimal | None
+    peak: Decimal | None = None  # at once: the highest use at any time
+    used: Decimal | None = None  # in total: the sum
+
+
+@dataclass(frozen=True)
 class Run:
     """Every plan of a run, in file order, and what the run as a whole came to."""
 
     plans: tuple[Plan, ...]
     joint: bool = False  # planned in one model (SPEC §7)
     objective: tuple[ObjectiveValue, ...] = ()  # joint runs: the value of each stage
+    resources: tuple[ResourceUse, ...] | None = None  # when the network declares resources (SPEC §6)
+    releases: dict[str, int] | None = None  # request id -> its time 0 on the run's timeline, with resources
 
 
 def make_plan(
@@ -117,6 +132,8 @@ def make_plan(
                     previous=before,
                     backup=_backup(backups, i),
                     backup_reason=_no_backup(backups, i),
+                    wait=evaluation.waits[i],
+                    uses=tuple(pick.offer.amounts(pick.quantity).items()),
                 )
             )
     changes = sum(1 for a in assignments if a.changed) if previous is not None and evaluation is not None else None

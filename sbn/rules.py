@@ -25,13 +25,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sbn.graph import earliest_schedule, slack_offsets, step_index
 from sbn.ledger import Usage
-from sbn.milp import Objective
-from sbn.model import Module, Partner, Request
-from sbn.numbers import ZERO, budget_cents, cents, money, number
+from sbn.milp import Cumulative, Objective, Task
+from sbn.model import Partner, Request, Resource
+from sbn.numbers import ZERO, budget_cents, cents, decimal_exponent, money, number
 from sbn.reasons import Cents, Reason
 
 if TYPE_CHECKING:
@@ -192,14 +192,15 @@ class AmountFilter:
     rank: int
     category: str
 
-    def applies(self, module: Module, partner: Partner) -> bool:
+    def applies(self, offer: Offer) -> bool:
         """Whether the rule can ever bind on this module (else filtering skips it)."""
         raise NotImplementedError
 
     def reject(
         self, offer: Offer, quantity: Decimal, cost: Decimal, usage: Usage, currency: str | None
-    ) -> str | Callable[[], str] | None:
-        """The detail of why this module cannot do the step (worded when read), or None."""
+    ) -> str | Callable[[], str] | Words | None:
+        """Why this module cannot do the step: its detail (worded when read; counted under ``category``),
+        or its own words (category, detail, category for one); None when it can."""
         raise NotImplementedError
 
 
@@ -210,8 +211,8 @@ class MinOrderValue(AmountFilter):
     rank = 6
     category = "under their minimum order value"
 
-    def applies(self, module: Module, partner: Partner) -> bool:
-        return partner.interests.min_order_value is not None
+    def applies(self, offer: Offer) -> bool:
+        return offer.partner.interests.min_order_value is not None
 
     def reject(
         self, offer: Offer, quantity: Decimal, cost: Decimal, usage: Usage, currency: str | None
@@ -241,6 +242,8 @@ class Facts:
     cost: int  # cents
     finish: int
     partners: list[str]
+    starts: list[int] | None = None  # when the engine placed the steps (resources held at once); else earliest
+    release: int = 0  # the request's time 0 on the run's timeline
 
 
 # -- rules that tie steps together --------------------------------------------------------------
@@ -264,15 +267,26 @@ class ModelRule:
     def check(self, facts: Facts) -> Iterator[str]:
         return iter(())
 
-    def measure(self, model: PlanModel) -> Objective | None:
+    def measure(self, model: PlanModel, key: str | None = None) -> Objective | None:
         """What to minimise with the rule switched off, to quantify it; None: any plan tells."""
         return None
 
-    def describe(self, model: PlanModel, picks: list[Candidate], qualifier: str, network: Network) -> Reason:
+    def describe(
+        self,
+        model: PlanModel,
+        picks: list[Candidate],
+        qualifier: str,
+        network: Network,
+        key: str | None = None,
+        values: Sequence[float] | None = None,
+    ) -> Reason:
         return Reason(self.name, f"{self.name} conflicts with the other rules")
 
 
 # -- limits: capacities shared by every step of every request in a run ----------------------------
+
+
+Demand = tuple[str, Decimal, Decimal]  # (key, amount taken, capacity)
 
 
 class Limit(AmountFilter, ModelRule):
@@ -282,39 +296,43 @@ class Limit(AmountFilter, ModelRule):
     its candidates could together overrun; the check sums the plan's amounts per key.
     """
 
-    kind: str  # "module" or "partner": the owner of the capacity, in words
+    kind: str  # "module", "partner", "resource": the owner of the capacity, in words
+    per_key = False  # whether each key's rows are a group of their own (explained one by one)
 
-    def demand(self, module: Module, partner: Partner, quantity: Decimal) -> tuple[str, Decimal, Decimal] | None:
-        """(key, amount taken, capacity) of a candidate, or None when the key has no limit."""
+    def demands(self, offer: Offer, quantity: Decimal) -> tuple[Demand, ...]:
+        """(key, amount taken, capacity) of a candidate, for each key with a limit it takes from."""
         raise NotImplementedError
 
     def too_much(self, key: str, left: Decimal, amount: Decimal, taken: str) -> str:
         """Why one candidate alone does not fit."""
         raise NotImplementedError
 
-    def applies(self, module: Module, partner: Partner) -> bool:
-        return self.demand(module, partner, Decimal(1)) is not None
+    def group(self, key: str) -> str:
+        """The group of a key's rows: the rule's name, or with per_key the name and the key."""
+        return f"{self.name}:{key}" if self.per_key else self.name
+
+    def applies(self, offer: Offer) -> bool:
+        return bool(self.demands(offer, Decimal(1)))
 
     def reject(
         self, offer: Offer, quantity: Decimal, cost: Decimal, usage: Usage, currency: str | None
-    ) -> str | Callable[[], str] | None:
-        found = self.demand(offer.module, offer.partner, quantity)
-        if found is None:
-            return None
-        key, amount, capacity = found
-        left = usage.left((self.name, key), capacity)
-        if amount <= left:
-            return None
-        taken = usage.taken((self.name, key), capacity)  # now: usage grows as requests are planned
-        return lambda: self.too_much(key, left, amount, taken)
+    ) -> str | Callable[[], str] | Words | None:
+        for key, amount, capacity in self.demands(offer, quantity):
+            left = usage.left((self.name, key), capacity)
+            if amount > left:
+                taken = usage.taken((self.name, key), capacity)  # now: usage grows as requests are planned
 
-    def demands(self, candidates: Iterable[Candidate]) -> dict[str, tuple[Decimal, list[tuple[Candidate, Decimal]]]]:
+                def words(key: str = key, left: Decimal = left, amount: Decimal = amount, taken: str = taken) -> str:
+                    return self.too_much(key, left, amount, taken)
+
+                return words
+        return None
+
+    def taking(self, candidates: Iterable[Candidate]) -> dict[str, tuple[Decimal, list[tuple[Candidate, Decimal]]]]:
         """Per key: its capacity, and the candidates taking from it with their amounts (in the order given)."""
         found: dict[str, tuple[Decimal, list[tuple[Candidate, Decimal]]]] = {}
         for candidate in candidates:
-            demand = self.demand(candidate.module, candidate.partner, candidate.quantity)
-            if demand is not None:
-                key, amount, capacity = demand
+            for key, amount, capacity in self.demands(candidate.offer, candidate.quantity):
                 found.setdefault(key, (capacity, []))[1].append((candidate, amount))
         return found
 
@@ -328,42 +346,53 @@ class Limit(AmountFilter, ModelRule):
         for model in models:
             for i, entry in enumerate(model.entries):
                 for k, candidate in enumerate(entry.candidates):
-                    demand = self.demand(candidate.module, candidate.partner, candidate.quantity)
-                    if demand is not None:
-                        key, amount, capacity = demand
+                    for key, amount, capacity in self.demands(candidate.offer, candidate.quantity):
                         left[key] = model.usage.left((self.name, key), capacity)
                         terms.setdefault(key, []).append((model.x[i][k], amount))
         for key, row in terms.items():
             # Only one candidate per step is chosen: a row that all of them together cannot overrun is left out.
             if sum(amount for _, amount in row) > left[key]:
-                models[0].milp.add_scaled_row(self.name, row, left[key])
+                models[0].milp.add_scaled_row(self.group(key), row, left[key])
 
     def check(self, facts: Facts) -> Iterator[str]:
-        for key, (capacity, taking) in self.demands(facts.picks).items():
+        for key, (capacity, taking) in self.taking(facts.picks).items():
             total = sum((amount for _, amount in taking), ZERO)
             left = facts.usage.left((self.name, key), capacity)
             if total > left:
                 yield f"{self.name}: {self.kind} {key} needs {number(total)}, {number(left)} left"
 
-    def measure(self, model: PlanModel) -> Objective | None:
+    def measure(self, model: PlanModel, key: str | None = None) -> Objective | None:
         return None
 
-    def describe(self, model: PlanModel, picks: list[Candidate], qualifier: str, network: Network) -> Reason:
+    def describe(
+        self,
+        model: PlanModel,
+        picks: list[Candidate],
+        qualifier: str,
+        network: Network,
+        key: str | None = None,
+        values: Sequence[float] | None = None,
+    ) -> Reason:
         usage = model.usage
-        for key, (capacity, taking) in sorted(self.demands(picks).items()):
+        for found, (capacity, taking) in sorted(self.taking(picks).items()):
+            if key is not None and found != key:
+                continue
             total = sum((amount for _, amount in taking), ZERO)
-            left = usage.left((self.name, key), capacity)
+            left = usage.left((self.name, found), capacity)
             if total <= left:
                 continue
-            taken = usage.taken((self.name, key), capacity)
-            needs = f"{self.name}: the plan meeting {qualifier} needs {number(total)} of {self.kind} {key}'s capacity"
-            text = f"{needs}; {number(left)} is left{taken}" if taken else f"{needs} of {number(capacity)}"
-            numbers = {self.kind: key, "needed": total, "left": left, "capacity": capacity}
-            takers = {request: amount for request, amount in usage.takers.get((self.name, key), {}).items() if amount}
+            taken = usage.taken((self.name, found), capacity)
+            numbers: dict[str, object] = {self.kind: found, "needed": total, "left": left, "capacity": capacity}
+            takers = {r: amount for r, amount in usage.takers.get((self.name, found), {}).items() if amount}
             if takers:
                 numbers["taken_by"] = takers
-            return Reason(self.name, text, numbers)
+            return Reason(self.name, self.shortfall(found, qualifier, total, left, capacity, taken), numbers)
         return Reason(self.name, f"{self.name}: capacity is too small for {qualifier}")
+
+    def shortfall(self, key: str, qualifier: str, total: Decimal, left: Decimal, capacity: Decimal, taken: str) -> str:
+        """How much more the plan meeting the other rules needs than is left."""
+        needs = f"{self.name}: the plan meeting {qualifier} needs {number(total)} of {self.kind} {key}'s capacity"
+        return f"{needs}; {number(left)} is left{taken}" if taken else f"{needs} of {number(capacity)}"
 
 
 class ModuleCapacity(Limit):
@@ -374,8 +403,9 @@ class ModuleCapacity(Limit):
     category = "over capacity"
     kind = "module"
 
-    def demand(self, module: Module, partner: Partner, quantity: Decimal) -> tuple[str, Decimal, Decimal] | None:
-        return None if module.capacity is None else (module.id, quantity, module.capacity)
+    def demands(self, offer: Offer, quantity: Decimal) -> tuple[Demand, ...]:
+        module = offer.module
+        return () if module.capacity is None else ((module.id, quantity, module.capacity),)
 
     def too_much(self, key: str, left: Decimal, amount: Decimal, taken: str) -> str:
         return f"module capacity {number(left)} left{taken}, step needs {number(amount)}"
@@ -389,29 +419,261 @@ class PartnerCapacity(Limit):
     category = "over partner capacity"
     kind = "partner"
 
-    def demand(self, module: Module, partner: Partner, quantity: Decimal) -> tuple[str, Decimal, Decimal] | None:
-        return None if partner.capacity is None else (partner.id, quantity * module.usage, partner.capacity)
+    def demands(self, offer: Offer, quantity: Decimal) -> tuple[Demand, ...]:
+        partner = offer.partner
+        if partner.capacity is None:
+            return ()
+        return ((partner.id, quantity * offer.module.usage, partner.capacity),)
 
     def too_much(self, key: str, left: Decimal, amount: Decimal, taken: str) -> str:
         return f"partner {key} has {number(left)} capacity left{taken}, step needs {number(amount)}"
 
 
+class ResourceTotal(Limit):
+    """Hard (SPEC §6): per resource in total, the amounts the assignments consume fit its total, across the run."""
+
+    name = "resource_total"
+    rank = 7
+    category = "over a resource's total"
+    kind = "resource"
+    per_key = True
+
+    def demands(self, offer: Offer, quantity: Decimal) -> tuple[Demand, ...]:
+        found = []
+        for resource, linear in offer.uses:
+            if resource.total is not None:
+                amount = linear.at(quantity)
+                if amount > 0:
+                    found.append((resource.id, amount, resource.total))
+        return tuple(found)
+
+    def too_much(self, key: str, left: Decimal, amount: Decimal, taken: str) -> str:
+        return f"resource {key} has {number(left)} left{taken}, step needs {number(amount)}"
+
+    def measure(self, model: PlanModel, key: str | None = None) -> Objective | None:
+        """The least of the resource the plan can consume: what its total would have to allow."""
+        terms: list[tuple[int, Decimal]] = []
+        for i, entry in enumerate(model.entries):
+            for k, candidate in enumerate(entry.candidates):
+                for found, amount, _ in self.demands(candidate.offer, candidate.quantity):
+                    if found == key:
+                        terms.append((model.x[i][k], amount))
+        return scaled_objective(terms) if terms else None
+
+    def shortfall(self, key: str, qualifier: str, total: Decimal, left: Decimal, capacity: Decimal, taken: str) -> str:
+        enough = capacity - left + total
+        return (
+            f"{key}: the plan meeting {qualifier} needs {number(total)} in total, {number(left)} is left"
+            f"{taken or f' of {number(capacity)}'}; with a total of {number(enough)} the request can be planned"
+        )
+
+
+def scaled_objective(terms: Sequence[tuple[int, Decimal]]) -> Objective:
+    """Amounts per column as whole numbers, scaled by one power of ten and their common divisor."""
+    exponent = min([decimal_exponent(amount) for _, amount in terms] + [0])
+    whole = {column: int(amount.scaleb(-exponent)) for column, amount in terms}
+    divisor = math.gcd(*whole.values()) or 1
+    objective: Objective = {}
+    for column, amount in whole.items():
+        objective[column] = objective.get(column, 0.0) + amount / divisor
+    return objective
+
+
 MODULE_CAPACITY = ModuleCapacity()
 PARTNER_CAPACITY = PartnerCapacity()
-LIMITS: tuple[Limit, ...] = (MODULE_CAPACITY, PARTNER_CAPACITY)
+RESOURCE_TOTAL = ResourceTotal()
+LIMITS: tuple[Limit, ...] = (MODULE_CAPACITY, PARTNER_CAPACITY, RESOURCE_TOTAL)
 
 
-def limit_keys(module: Module, partner: Partner) -> tuple[tuple[str, str], ...]:
-    """The (limit, key) pairs a module takes from whatever its quantity: the capacities it shares."""
-    keys = []
+def takes(offer: Offer, quantity: Decimal) -> Iterator[tuple[tuple[str, str], Decimal, Decimal]]:
+    """Every ((limit, key), amount, capacity) a candidate takes from, over all limits."""
     for limit in LIMITS:
-        demand = limit.demand(module, partner, Decimal(1))
-        if demand is not None:
-            keys.append((limit.name, demand[0]))
+        for key, amount, capacity in limit.demands(offer, quantity):
+            yield (limit.name, key), amount, capacity
+
+
+def limit_keys(offer: Offer) -> tuple[tuple[str, str], ...]:
+    """The (limit, key) pairs a module takes from whatever its quantity, and the resources it holds at once:
+    every capacity it shares with other steps and requests."""
+    keys = [pair for pair, _, _ in takes(offer, Decimal(1))]
+    keys += [(AT_ONCE, resource.id) for resource, _ in offer.uses if resource.at_once is not None]
     return tuple(keys)
 
 
-AMOUNT_FILTERS: tuple[AmountFilter, ...] = (MinOrderValue(), *LIMITS)
+AT_ONCE = "resource_at_once"
+
+
+class ResourceAtOnce(AmountFilter, ModelRule):
+    """Hard (SPEC §6): at every time, the amounts of the steps running then, of every request of the run and
+    of committed work, fit each resource held at once; a module that alone needs more than a resource
+    has is never a candidate, whatever its duration."""
+
+    name = AT_ONCE
+    rank = 7
+    category = "need more of a resource at once than it has"
+
+    def applies(self, offer: Offer) -> bool:
+        return any(resource.at_once is not None for resource, _ in offer.uses)
+
+    def reject(
+        self, offer: Offer, quantity: Decimal, cost: Decimal, usage: Usage, currency: str | None
+    ) -> str | Callable[[], str] | Words | None:
+        for resource, linear in offer.uses:
+            at_once = resource.at_once
+            if at_once is not None and linear.at(quantity) > at_once:
+                return _too_much_at_once(resource.id, linear.at(quantity), at_once)
+        return None
+
+    def add_run_rows(self, models: Sequence[PlanModel]) -> None:
+        """One cumulative per resource held at once: a task per step that may use it, busy periods from the
+        requests planned before and committed work, on the timeline of the run (time 0 of the first release)."""
+        resources: dict[str, Resource] = {}
+        for model in models:
+            for entry in model.entries:
+                for candidate in entry.candidates:
+                    for resource, _ in candidate.offer.uses:
+                        if resource.at_once is not None:
+                            resources.setdefault(resource.id, resource)
+        if not resources:
+            return
+        milp = models[0].milp
+        longest = sum(max((c.duration for c in e.candidates), default=0) for m in models for e in m.entries)
+        first = min(model.release for model in models)
+        for resource_id in sorted(resources):
+            resource = resources[resource_id]
+            busy = models[0].usage.busy.get(resource_id, [])
+            amounts: list[tuple[Any, int, int, Decimal]] = []  # (model, step, candidate, amount)
+            for model in models:
+                for i, entry in enumerate(model.entries):
+                    for k, candidate in enumerate(entry.candidates):
+                        amount = candidate.offer.amounts(candidate.quantity).get(resource_id, ZERO)
+                        if amount:
+                            amounts.append((model, i, k, amount))
+            scale = _whole_scale([a for *_, a in amounts] + [b[2] for b in busy] + [resource.capacity])
+            tasks: dict[tuple[int, int], Task] = {}
+            for model, i, k, amount in amounts:
+                key = (id(model), i)
+                if key not in tasks:
+                    durations = {model.x[i][j]: c.duration for j, c in enumerate(model.entries[i].candidates)}
+                    tasks[key] = Task(model.start[i], durations, {}, model.release)
+                tasks[key].demands[model.x[i][k]] = scale(amount)
+            periods = [(begin, end, scale(amount)) for begin, end, amount, _ in busy]
+            capacity = scale(resource.capacity)
+            ceiling = capacity + sum(max(t.demands.values()) for t in tasks.values()) + sum(p[2] for p in periods)
+            column = milp.add_column(0, ceiling, True)
+            milp.cumulatives.append(
+                Cumulative(f"{AT_ONCE}:{resource_id}", capacity, list(tasks.values()), periods, column)
+            )
+            horizon = max([end for _, end, _ in periods] + [0]) - first + longest
+            milp.horizon = max(milp.horizon or 0, horizon)
+
+    def check(self, facts: Facts) -> Iterator[str]:
+        if facts.starts is None:
+            return
+        for resource_id, resource, events in _profiles(facts):
+            peak, _ = _peak(events)
+            if peak > resource.capacity:
+                yield f"{self.name}: {resource_id} holds {number(peak)} at once, {number(resource.capacity)} there is"
+
+    def measure(self, model: PlanModel, key: str | None = None) -> Objective | None:
+        for cumulative in model.milp.cumulatives:
+            if cumulative.group == f"{AT_ONCE}:{key}" and cumulative.capacity_column is not None:
+                return {cumulative.capacity_column: 1.0}
+        return None
+
+    def describe(
+        self,
+        model: PlanModel,
+        picks: list[Candidate],
+        qualifier: str,
+        network: Network,
+        key: str | None = None,
+        values: Sequence[float] | None = None,
+    ) -> Reason:
+        resource = network.resources.get(key or "")
+        if resource is None or values is None or not model.start:
+            return Reason(self.name, f"{key}: not enough of it at once for {qualifier}")
+        starts = [round(values[column]) for column in model.start]
+        facts = Facts(network, model.request, picks, model.usage, [], 0, 0, [], starts, model.release)
+        for found, _, events in _profiles(facts):
+            if found != key:
+                continue
+            peak, when = _peak(events, resource.capacity)
+            unit = network.info.time_unit
+            first, last = when[0] - model.release, when[1] - model.release
+            text = (
+                f"{key}: the plan meeting {qualifier} needs {number(peak)} at once during {unit}s {first}–{last}, "
+                f"has {number(resource.capacity)}; with {number(peak)} the request can be planned"
+            )
+            numbers = {"resource": key, "needed": peak, "has": resource.capacity, "from": first, "to": last}
+            return Reason(self.name, text, numbers)
+        return Reason(self.name, f"{key}: not enough of it at once for {qualifier}")
+
+
+def _too_much_at_once(resource: str, amount: Decimal, at_once: Decimal) -> Words:
+    return _words(
+        f"need more of {resource} at once than it has",
+        f"needs {number(amount)} of {resource} at once; it has {number(at_once)}",
+        f"needs more of {resource} at once than it has",
+        at_once=at_once,
+    )
+
+
+def _whole_scale(amounts: Sequence[Decimal]) -> Callable[[Decimal], int]:
+    """A map of amounts to whole numbers that keeps every sum and comparison among them exact."""
+    exponent = min([decimal_exponent(amount) for amount in amounts] + [0])
+    whole = [int(amount.scaleb(-exponent)) for amount in amounts]
+    divisor = math.gcd(*whole) or 1
+    return lambda amount: int(amount.scaleb(-exponent)) // divisor
+
+
+def _profiles(facts: Facts) -> Iterator[tuple[str, Resource, list[tuple[int, Decimal]]]]:
+    """Per resource held at once by the plan: (+amount at start, -amount at finish) on the run's timeline,
+    the busy periods of other requests and committed work included."""
+    starts = facts.starts or []
+    held: dict[str, tuple[Resource, list[tuple[int, Decimal]]]] = {}
+    for i, pick in enumerate(facts.picks):
+        if pick.duration <= 0:
+            continue  # a step that takes no time holds nothing
+        amounts = pick.offer.amounts(pick.quantity)
+        for resource, _ in pick.offer.uses:
+            amount = amounts.get(resource.id, ZERO)
+            if resource.at_once is None or not amount:
+                continue
+            begin = facts.release + starts[i]
+            events = held.setdefault(resource.id, (resource, []))[1]
+            events += [(begin, amount), (begin + pick.duration, -amount)]
+    for resource_id, (resource, events) in sorted(held.items()):
+        for begin, end, amount, _ in facts.usage.busy.get(resource_id, []):
+            if end > begin:
+                events += [(begin, amount), (end, -amount)]
+        yield resource_id, resource, events
+
+
+def _peak(events: list[tuple[int, Decimal]], over: Decimal | None = None) -> tuple[Decimal, tuple[int, int]]:
+    """The highest use at any time, and when: the first stretch (start, end) at that height, or with ``over``
+    the first stretch of consecutive times where use is above it."""
+    changes: dict[int, Decimal] = {}
+    for time, delta in events:
+        changes[time] = changes.get(time, ZERO) + delta
+    times = sorted(changes)
+    level = peak = ZERO
+    at_peak = (0, 0)
+    above: tuple[int, int] | None = None
+    for position, time in enumerate(times):
+        level += changes[time]
+        until = times[position + 1] if position + 1 < len(times) else time
+        if until == time:
+            continue
+        if level > peak:
+            peak, at_peak = level, (time, until)
+        if over is not None and level > over and (above is None or above[1] == time):
+            above = (time, until) if above is None else (above[0], until)
+    return peak, (above if above is not None else at_peak)
+
+
+AT_ONCE_RULE = ResourceAtOnce()
+AMOUNT_FILTERS: tuple[AmountFilter, ...] = (MinOrderValue(), *LIMITS, AT_ONCE_RULE)
 
 
 class OneModulePerStep(ModelRule):
@@ -486,7 +748,15 @@ class PlugCompatibility(ModelRule):
                     upstream = facts.picks[index_of[before]].module.id
                     yield f"{self.name}: {facts.picks[i].module.id} accepts nothing {upstream} outputs"
 
-    def describe(self, model: PlanModel, picks: list[Candidate], qualifier: str, network: Network) -> Reason:
+    def describe(
+        self,
+        model: PlanModel,
+        picks: list[Candidate],
+        qualifier: str,
+        network: Network,
+        key: str | None = None,
+        values: Sequence[float] | None = None,
+    ) -> Reason:
         request = model.request
         index_of = step_index(request)
         for i, step in enumerate(request.steps):
@@ -579,6 +849,16 @@ class Schedule(ModelRule):
                 terms[model.x[i][k]] = -float(candidate.duration)
             milp.add_row(self.name, terms, 0, math.inf)
 
+    def check(self, facts: Facts) -> Iterator[str]:
+        """Each step starts at or after the request's time 0 and the finish of every step it waits for."""
+        if facts.starts is None:
+            return
+        index_of = step_index(facts.request)
+        for i, step in enumerate(facts.request.steps):
+            earliest = max((facts.finishes[index_of[b]] for b in step.after), default=0)
+            if facts.starts[i] < earliest:
+                yield f"{self.name}: step {step.id} starts at {facts.starts[i]}, before {earliest}"
+
 
 class Total(ModelRule):
     """A limit on a total of one candidate amount over the plan: the budget (cost), the deadline (duration)."""
@@ -635,17 +915,33 @@ class Deadline(Total):
         if deadline is not None and model.finish is not None:
             model.milp.add_row(self.name, {model.finish: 1.0}, -math.inf, deadline)
 
-    def measure(self, model: PlanModel) -> Objective | None:
+    def measure(self, model: PlanModel, key: str | None = None) -> Objective | None:
         return None if model.finish is None else {model.finish: 1.0}
 
-    def describe(self, model: PlanModel, picks: list[Candidate], qualifier: str, network: Network) -> Reason:
+    def describe(
+        self,
+        model: PlanModel,
+        picks: list[Candidate],
+        qualifier: str,
+        network: Network,
+        key: str | None = None,
+        values: Sequence[float] | None = None,
+    ) -> Reason:
         request = model.request
         unit = network.info.time_unit
-        finish = self.total(request, [c.duration for c in picks])
-        text = (
-            f"deadline: the earliest finish meeting {qualifier} is {unit} {finish}; "
-            f"deadline is {unit} {request.deadline_offset}"
-        )
+        if model.milp.cumulatives and values is not None and model.finish is not None:
+            # Steps wait for resources held at once: the finish is the engine's, not the earliest schedule's.
+            finish = round(values[model.finish])
+            text = (
+                f"deadline: the earliest finish the resources allow, meeting {qualifier}, is {unit} {finish}; "
+                f"deadline is {unit} {request.deadline_offset}"
+            )
+        else:
+            finish = self.total(request, [c.duration for c in picks])
+            text = (
+                f"deadline: the earliest finish meeting {qualifier} is {unit} {finish}; "
+                f"deadline is {unit} {request.deadline_offset}"
+            )
         return Reason(self.name, text, {"needed": finish, "limit": request.deadline_offset})
 
 
@@ -685,12 +981,20 @@ class Budget(Total):
         if sum(max((c.cost for c in e.candidates), default=0) for e in model.entries) > limit:
             model.milp.add_row(self.name, terms, -math.inf, limit)
 
-    def measure(self, model: PlanModel) -> Objective | None:
+    def measure(self, model: PlanModel, key: str | None = None) -> Objective | None:
         from sbn.objectives import criterion_objective  # the cost criterion: the same objective, scaled the same
 
         return criterion_objective(model, "cost", frozenset())[0]
 
-    def describe(self, model: PlanModel, picks: list[Candidate], qualifier: str, network: Network) -> Reason:
+    def describe(
+        self,
+        model: PlanModel,
+        picks: list[Candidate],
+        qualifier: str,
+        network: Network,
+        key: str | None = None,
+        values: Sequence[float] | None = None,
+    ) -> Reason:
         currency = network.info.currency
         cost = sum(c.cost for c in picks)
         limit = self.limit(model.request)
@@ -740,10 +1044,18 @@ class MaxPartners(ModelRule):
         if limit is not None and len(facts.partners) > limit:
             yield f"{self.name}: {len(facts.partners)} partners, at most {limit}"
 
-    def measure(self, model: PlanModel) -> Objective | None:
+    def measure(self, model: PlanModel, key: str | None = None) -> Objective | None:
         return dict.fromkeys(model.y.values(), 1.0) if model.y else None
 
-    def describe(self, model: PlanModel, picks: list[Candidate], qualifier: str, network: Network) -> Reason:
+    def describe(
+        self,
+        model: PlanModel,
+        picks: list[Candidate],
+        qualifier: str,
+        network: Network,
+        key: str | None = None,
+        values: Sequence[float] | None = None,
+    ) -> Reason:
         count = len({c.partner.id for c in picks})
         limit = model.request.max_partners
         text = f"max_partners: the fewest partners meeting {qualifier} is {count}; max_partners is {limit}"
@@ -775,7 +1087,15 @@ class Avoid(ModelRule):
         for first, second in self.pairs(facts.partners, facts.network.partners):
             yield f"{self.name}: {first} and {second} avoid each other"
 
-    def describe(self, model: PlanModel, picks: list[Candidate], qualifier: str, network: Network) -> Reason:
+    def describe(
+        self,
+        model: PlanModel,
+        picks: list[Candidate],
+        qualifier: str,
+        network: Network,
+        key: str | None = None,
+        values: Sequence[float] | None = None,
+    ) -> Reason:
         chosen = {c.partner.id for c in picks}
         pairs = [(a, b) for a, b in model.avoid_pairs if a in chosen and b in chosen]
         text = (
@@ -802,6 +1122,7 @@ MODEL_RULES: tuple[ModelRule, ...] = (
     MaxPartners(),
     Avoid(),
     *LIMITS,
+    AT_ONCE_RULE,
 )
 RELAXABLE: tuple[str, ...] = tuple(rule.name for rule in MODEL_RULES if rule.relaxable)
 # The rejections that what earlier requests took can make or unmake: the limits themselves, and the

@@ -116,7 +116,16 @@ def solve(
     tightest feasibility tolerance, for models whose large coefficients the default lets slip by a unit.
     ``options`` are engine settings for this run only, over sbn's (benchmarks compare settings with them).
     ``initial`` is a solution (a value per column) to start the first stage from.
+
+    A model with cumulative constraints (resources held at once) goes to the constraint-programming
+    engine (sbn.cpsat), imported only then; every other to HiGHS.
     """
+    if milp.cumulatives:
+        from sbn.cpsat import solve_cp
+
+        if meanwhile is not None:
+            meanwhile()
+        return solve_cp(milp, objectives, time_limit, without_groups, node_limit, initial)
     with _lock:
         highs = engine()
         highs.clearModel()

@@ -346,14 +346,14 @@ def read_data(source: Source) -> tuple[Any, list[Diagnostic]]:
     Anything else, errors included, goes through ``parse_leniently``: same data, same problems.
     """
     try:
-        return _data_from_events(source.text), []
+        return data_from_events(source.text), []
     except Exception:  # whatever the fast path refuses, the full path decides
         pass
     data, _, problems = parse_leniently(source)
     return data, problems
 
 
-class _NotPlain(Exception):
+class NotPlain(Exception):
     """The document needs the node tree: anchors, tags, merges, odd keys or deep nesting."""
 
 
@@ -361,7 +361,7 @@ _EVENT_DEPTH = 500
 _NO_KEY: Any = object()
 
 
-def _data_from_events(text: str) -> Any:
+def data_from_events(text: str) -> Any:
     parser = _Parser(text)
     try:
         get = parser.get_event
@@ -377,18 +377,18 @@ def _data_from_events(text: str) -> Any:
             kind = type(event)
             if kind is ScalarEvent:
                 if event.anchor is not None or event.tag is not None:
-                    raise _NotPlain
+                    raise NotPlain
                 if in_mapping and key is _NO_KEY:
                     key = event.value  # keys stay as written, even "~"
                     if key == MERGE_KEY or key in top:
-                        raise _NotPlain
+                        raise NotPlain
                     continue
                 value: Any = None if (not event.style and event.value in NULLS) else event.value
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 if event.anchor is not None or event.tag is not None or len(stack) >= _EVENT_DEPTH:
-                    raise _NotPlain
+                    raise NotPlain
                 if in_mapping and key is _NO_KEY:
-                    raise _NotPlain  # a list or mapping as a key
+                    raise NotPlain  # a list or mapping as a key
                 stack.append((top, key, in_mapping))
                 in_mapping = kind is MappingStartEvent
                 top = {} if in_mapping else []
@@ -398,7 +398,7 @@ def _data_from_events(text: str) -> Any:
                 value = top
                 top, key, in_mapping = stack.pop()
             else:
-                raise _NotPlain  # an alias
+                raise NotPlain  # an alias
             if top is None:
                 break
             if in_mapping:
@@ -407,7 +407,7 @@ def _data_from_events(text: str) -> Any:
             else:
                 top.append(value)
         if type(get()) is not DocumentEndEvent or type(get()) is not StreamEndEvent:
-            raise _NotPlain  # more than one document: the composer says so
+            raise NotPlain  # more than one document: the composer says so
         return value
     finally:
         parser.dispose()

@@ -1,4 +1,5 @@
-"""Shared fixtures: YAML files in a scratch directory, a CLI runner with fixed width and no colour, golden files."""
+"""Shared fixtures: YAML files in a scratch directory, the repository as working directory, a CLI runner
+with fixed width and no colour, golden files."""
 
 from __future__ import annotations
 
@@ -8,10 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support import CLI_ENV, GOLDEN, ROOT
 from typer.testing import CliRunner
-
-GOLDEN = Path(__file__).parent / "golden"
-CLI_ENV = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", "GITHUB_ACTIONS": None}
 
 
 @pytest.fixture
@@ -29,6 +28,27 @@ def write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str
 
 
 @pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str | None]:
+    """The process environment of a CLI test: output that does not depend on the terminal or on GitHub Actions.
+
+    Returned too, for a CliRunner's ``env`` (with a width of its own: ``{**cli_env, "COLUMNS": "80"}``).
+    """
+    for key, value in CLI_ENV.items():
+        if value is None:
+            monkeypatch.delenv(key, raising=False)
+        else:
+            monkeypatch.setenv(key, value)
+    return dict(CLI_ENV)
+
+
+@pytest.fixture
+def repo_root(monkeypatch: pytest.MonkeyPatch, cli_env: dict[str, str | None]) -> Path:
+    """The repository as working directory (documented commands name examples/... from there), with cli_env."""
+    monkeypatch.chdir(ROOT)
+    return ROOT
+
+
+@pytest.fixture
 def runner() -> CliRunner:
     """A CLI runner whose output does not depend on the terminal or on running in GitHub Actions."""
     return CliRunner(env=CLI_ENV)
@@ -36,14 +56,15 @@ def runner() -> CliRunner:
 
 @pytest.fixture
 def golden() -> Callable[[str, str], None]:
-    """Compare text with tests/golden/NAME; SBN_UPDATE_GOLDEN=1 rewrites the file instead."""
+    """Compare text with tests/golden/NAME, byte for byte (CSV and iCalendar end lines with CRLF);
+    SBN_UPDATE_GOLDEN=1 rewrites the file instead."""
 
     def check(name: str, text: str) -> None:
         path = GOLDEN / name
         if os.environ.get("SBN_UPDATE_GOLDEN") == "1":
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            path.write_bytes(text.encode("utf-8"))
         assert path.exists(), f"golden file {path} is missing: run pytest with SBN_UPDATE_GOLDEN=1"
-        assert text == path.read_text(encoding="utf-8")
+        assert text.encode("utf-8") == path.read_bytes()
 
     return check

@@ -12,27 +12,24 @@ from xml.etree import ElementTree as ET
 
 import pytest
 import yaml
+from support import CLI_ENV, ROOT
 from typer.testing import CliRunner
 
 from sbn.cli import app
 from sbn.completion import partner_ids, request_ids
 
-ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-ENV = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", "GITHUB_ACTIONS": None}
 WEBSHOP = "examples/webshop"
 
 
-@pytest.fixture(autouse=True)
-def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+pytestmark = pytest.mark.usefixtures("repo_root")
 
 
 # -- validate --format junit ---------------------------------------------------------------------
 
 
 def junit(*args: str) -> tuple[int, ET.Element]:
-    result = CliRunner().invoke(app, ["validate", "--format", "junit", *args], env=ENV)
+    result = CliRunner().invoke(app, ["validate", "--format", "junit", *args], env=CLI_ENV)
     return result.exit_code, ET.fromstring(result.stdout)
 
 
@@ -136,9 +133,9 @@ def test_the_shell_gets_request_and_partner_ids_for_the_options() -> None:
 
 
 def test_completion_can_be_shown_and_installed() -> None:
-    result = CliRunner().invoke(app, ["--show-completion", "bash"], env=ENV)
+    result = CliRunner().invoke(app, ["--show-completion", "bash"], env=CLI_ENV)
     assert result.exit_code == 0 and "_SBN_COMPLETE" in result.stdout
-    assert "--install-completion" in CliRunner().invoke(app, ["--help"], env=ENV).stdout
+    assert "--install-completion" in CliRunner().invoke(app, ["--help"], env=CLI_ENV).stdout
 
 
 # -- the GitHub Action ---------------------------------------------------------------------------

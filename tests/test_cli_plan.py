@@ -7,38 +7,25 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support import CLI_ENV, ROOT
 from typer.testing import CliRunner
 
 from sbn.cli import app, main
 
-ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = Path(__file__).parent / "golden" / "plan"
 WEBSHOP = "examples/webshop/requests.yaml"
 HEAT = "examples/heat-transition/requests.yaml"
-ENV = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
+CREWS = "examples/heat-transition/crews.yaml"
 
 
-@pytest.fixture(autouse=True)
-def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
-    for key, value in ENV.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-
-
-def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("SBN_UPDATE_GOLDEN") == "1":
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"golden file {path} missing: run with SBN_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8")
+pytestmark = pytest.mark.usefixtures("repo_root")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), env=ENV)
+    result = CliRunner().invoke(app, list(args), env=CLI_ENV)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -54,15 +41,19 @@ def invoke(*args: str) -> tuple[int, str, str]:
         ("heat.table.txt", [HEAT]),
         ("heat.json", [HEAT, "--format", "json"]),
         ("heat-backups.table.txt", [HEAT, "--backups", "--request", "eemvallei-amersfoort-pilot-12"]),
+        # Resources over time (SPEC §6): the second Arnhem project waits for Gelre's crews.
+        ("crews.table.txt", [CREWS]),
+        ("crews.json", [CREWS, "--format", "json"]),
+        ("crews.md", [CREWS, "--format", "markdown"]),
     ],
 )
-def test_plan_output_matches_golden(name: str, args: list[str]) -> None:
+def test_plan_output_matches_golden(name: str, args: list[str], golden: Callable[[str, str], None]) -> None:
     code, out, err = invoke("plan", *args)
     assert code == 0, err
-    check_golden(name, out)
+    golden(f"plan/{name}", out)
 
 
-def test_infeasible_example_explains_itself_and_exits_1() -> None:
+def test_infeasible_example_explains_itself_and_exits_1(golden: Callable[[str, str], None]) -> None:
     code, out, _ = invoke("plan", "examples/heat-transition/impossible.yaml", "--format", "json")
     assert code == 1
     plan = json.loads(out)["plans"][0]
@@ -70,7 +61,7 @@ def test_infeasible_example_explains_itself_and_exits_1() -> None:
     assert plan["reasons"] == ["deadline: the earliest finish meeting everything else is day 23; deadline is day 14"]
     code, out, _ = invoke("plan", "examples/webshop/impossible.yaml")
     assert code == 1
-    check_golden("webshop-impossible.table.txt", out)
+    golden("plan/webshop-impossible.table.txt", out)
 
 
 def test_explain_lists_every_rejected_candidate() -> None:
@@ -144,7 +135,7 @@ def test_internal_error_is_one_line_and_debug_shows_traceback(
 def test_stdin_is_read_with_dash(monkeypatch: pytest.MonkeyPatch) -> None:
     text = (ROOT / "examples/webshop/requests.yaml").read_text().replace("include: [network.yaml]", "")
     result = CliRunner().invoke(
-        app, ["plan", "-", "--network", "examples/webshop/network.yaml", "--format", "json"], input=text, env=ENV
+        app, ["plan", "-", "--network", "examples/webshop/network.yaml", "--format", "json"], input=text, env=CLI_ENV
     )
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["plans"][0]["request"] == "soundbar-launch-nl-500"
@@ -312,9 +303,9 @@ def test_backups_and_changes_are_printed_whole_at_80_columns(tmp_path: Path) -> 
     assert main(["plan", WEBSHOP, "--format", "json", "--output", str(previous)]) == 0
     args = ["plan", WEBSHOP, "--without", "plzen-electro", "--from", str(previous), "--backups"]
     args += ["--request", "soundbar-launch-nl-500"]
-    result = CliRunner().invoke(app, [*args, "--format", "json"], env=ENV)
+    result = CliRunner().invoke(app, [*args, "--format", "json"], env=CLI_ENV)
     (plan,) = json.loads(result.stdout)["plans"]
-    table = CliRunner().invoke(app, args, env={**ENV, "COLUMNS": "80"}).stdout
+    table = CliRunner().invoke(app, args, env={**CLI_ENV, "COLUMNS": "80"}).stdout
     assert max(len(line) for line in table.splitlines()) <= 80
     for a in plan["assignments"]:
         if a["backup"] is not None:
@@ -392,7 +383,7 @@ def test_output_to_a_pipe_writes_into_the_pipe(tmp_path: Path) -> None:
 def test_the_table_output_loses_nothing_at_any_width(width: int) -> None:
     args = ["plan", WEBSHOP, "--request", "soundbar-launch-nl-500"]
     (plan,) = json.loads(invoke(*args, "--format", "json")[1])["plans"]
-    out = CliRunner().invoke(app, args, env={**ENV, "COLUMNS": str(width)}).stdout
+    out = CliRunner().invoke(app, args, env={**CLI_ENV, "COLUMNS": str(width)}).stdout
     assert max(len(line) for line in out.splitlines()) <= width
     for a in plan["assignments"]:
         assert f"{a['cost']:,.2f}" in out
@@ -420,7 +411,7 @@ def test_a_long_cost_is_never_cut_in_a_narrow_table(tmp_path: Path) -> None:
         "requests: [{id: r, steps: [{capability: a}, {capability: b, after: [a]}]}]\n"
     )
     for width in ("60", "80"):
-        out = CliRunner().invoke(app, ["plan", str(source)], env={**ENV, "COLUMNS": width}).stdout
+        out = CliRunner().invoke(app, ["plan", str(source)], env={**CLI_ENV, "COLUMNS": width}).stdout
         assert "123,456,789,012.34" in out
         assert "a-very-long-interface-name-that-keeps-going <- a" in out
         assert max(len(line) for line in out.splitlines()) <= int(width)

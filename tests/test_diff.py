@@ -8,17 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import CLI_ENV, ROOT
 from typer.testing import CliRunner
 
 from sbn.cli import app, main
 
-ROOT = Path(__file__).resolve().parent.parent
 WEBSHOP = str(ROOT / "examples" / "webshop" / "requests.yaml")
-ENV = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", "GITHUB_ACTIONS": None}
 
 
 def diff(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["diff", *args], env=ENV)
+    result = CliRunner().invoke(app, ["diff", *args], env=CLI_ENV)
     return result.exit_code, result.stdout, result.stderr
 
 

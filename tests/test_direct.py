@@ -199,7 +199,7 @@ def prepared_and_first_plan(directory: Path, doc: Doc) -> tuple[Prepared, Any, U
     work = prepare(Catalog(network), second, Usage(), options)
     plan = plan_request(network, first, Usage(), options)
     usage = Usage()
-    take(usage, first.id, plan.picks)
+    take(usage, first, plan.picks, [a.start for a in plan.assignments])
     return work, plan, usage
 
 

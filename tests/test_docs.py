@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from sbn.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 CI_RUN = ROOT / ".ci" / "run"
 DOCUMENTS = ("docs/commands.md", "docs/exit-codes.md", "README.md", "examples/README.md")
@@ -99,12 +99,12 @@ def test_quick_start_test_command_is_what_ci_runs() -> None:
     assert quick_start_commands()[1] == ci_command()
 
 
-def test_quick_start_plan_command_succeeds(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.usefixtures("quiet")
+def test_quick_start_plan_command_succeeds(capsys: pytest.CaptureFixture[str]) -> None:
     first = quick_start_commands()[0]
     install, _, plan = first.partition(" && ")
     assert install == "pip install ."
     assert plan.startswith("sbn plan ")
-    _quiet(monkeypatch)
     assert main(shlex.split(plan)[1:]) == 0, capsys.readouterr().err
 
 
@@ -189,14 +189,11 @@ def documented_commands() -> list[Command]:
 COMMANDS = documented_commands()
 
 
-def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def quiet(monkeypatch: pytest.MonkeyPatch, repo_root: Path) -> Path:
     """Run as the docs were written: repository root, 100 columns, no colour, not in GitHub Actions."""
-    monkeypatch.chdir(ROOT)
-    monkeypatch.setenv("COLUMNS", "100")
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("TERM", "dumb")
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.delenv("SBN_DEBUG", raising=False)
+    return repo_root
 
 
 def _redirect(args: tuple[str, ...], scratch: Path) -> list[str]:
@@ -250,15 +247,18 @@ def test_documents_show_commands() -> None:
 
 @pytest.mark.parametrize("command", _params())
 def test_documented_command_runs(
-    command: Command, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    command: Command,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    quiet: Path,
 ) -> None:
     if command.skip is not None:
         pytest.skip(command.skip)
     setup = _setup_for(command)
     if setup is None:
         pytest.skip("its --from file is not written by an earlier line")
-    _quiet(monkeypatch)
-    monkeypatch.chdir(ROOT / command.cwd)
+    monkeypatch.chdir(quiet / command.cwd)
     for earlier in setup:
         assert main(_redirect(earlier.args, tmp_path)) == earlier.expected, capsys.readouterr().err
     code = main(_redirect(command.args, tmp_path))

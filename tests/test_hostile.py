@@ -35,7 +35,6 @@ from sbn.sources import MAX_INPUT_BYTES, Project, SourceError, read_file
 from sbn.text import clean, escape, one_line, quote
 
 Write = Callable[[str, str | bytes], Path]
-ROOT = Path(__file__).resolve().parent.parent
 AS_ROOT = os.geteuid() == 0  # permissions do not bind for root: those cases are simulated as well
 
 NET = """\

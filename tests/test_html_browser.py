@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import CLI_ENV, ROOT
 from typer.testing import CliRunner
 
 from sbn.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
-ENV = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -77,8 +76,8 @@ def report(tmp_path: Path, *args: str) -> tuple[Path, dict[str, Any]]:
     old = Path.cwd()
     os.chdir(ROOT)
     try:
-        written = runner.invoke(app, ["plan", *args, "--format", "html", "--output", str(target)], env=ENV)
-        shown = runner.invoke(app, ["plan", *args, "--format", "json"], env=ENV)
+        written = runner.invoke(app, ["plan", *args, "--format", "html", "--output", str(target)], env=CLI_ENV)
+        shown = runner.invoke(app, ["plan", *args, "--format", "json"], env=CLI_ENV)
     finally:
         os.chdir(old)
     assert written.exit_code in (0, 1), written.stderr

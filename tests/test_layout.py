@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
+from support import CLI_ENV
 from typer.testing import CliRunner
 
 from sbn.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
-ENV = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", "GITHUB_ACTIONS": None}
-GOLDEN = Path(__file__).parent / "golden" / "layout"
 WIDTHS = (60, 80, 100, 200)
 HEAT = "examples/heat-transition"
 WEBSHOP = "examples/webshop"
@@ -36,13 +34,11 @@ COMMANDS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+pytestmark = pytest.mark.usefixtures("repo_root")
 
 
 def run(args: list[str], width: int) -> str:
-    result = CliRunner().invoke(app, args, env={**ENV, "COLUMNS": str(width)})
+    result = CliRunner().invoke(app, args, env={**CLI_ENV, "COLUMNS": str(width)})
     assert result.exit_code in (0, 1), result.stderr
     return result.stdout
 
@@ -91,8 +87,8 @@ def test_no_id_or_number_is_split_and_nothing_is_cropped(name: str, width: int) 
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
-def test_80_columns_output_is_pinned(name: str, golden: object) -> None:
-    golden(f"layout/{name}.80.txt", run(COMMANDS[name], 80))  # type: ignore[operator]
+def test_80_columns_output_is_pinned(name: str, golden: Callable[[str, str], None]) -> None:
+    golden(f"layout/{name}.80.txt", run(COMMANDS[name], 80))
 
 
 def test_at_80_columns_the_heat_plan_is_stacked_and_at_100_a_table_with_handoffs_under_the_step() -> None:

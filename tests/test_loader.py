@@ -321,7 +321,7 @@ def offering_c(text: str) -> str:
 
 
 SAFE = "sbn reads YAML safely, as plain data"
-TOP = "network, include, partners, modules, requests"
+TOP = "network, include, partners, modules, resources, requests"
 
 BAD: list[object] = [
     # include: a path that does not exist
@@ -1126,7 +1126,7 @@ def test_an_include_not_found_comes_first_and_is_named_in_the_notes(write: Write
         (
             "- id: acme\n- id: bolt\n",
             "partners.yaml:1:1: error: the top level must be a mapping of "
-            "network, include, partners, modules, requests",
+            "network, include, partners, modules, resources, requests",
         ),
         # not UTF-8
         (
@@ -1213,4 +1213,21 @@ def test_validate_checks_the_same_way_as_plan_when_several_networks_share_a_fold
             "one/partners.yaml, which could not be read, may declare it",
         ],
         ["two/net.yaml:3:28: error: unknown partner 'q'; expected one of: p"],
+    ]
+
+
+def test_resources_in_a_file_that_cannot_be_read_are_noted_where_modules_use_them(write: Write) -> None:
+    # The unknown-resource error of each 'uses' key becomes one note; a resource the file does not
+    # mention is still an error.
+    files = {
+        "net.yaml": "include: [resources.yaml]\npartners: [{id: p}]\nmodules:\n"
+        "  - {id: m, partner: p, capability: c, uses: {crew: 1, van: 1}}\n",
+        "resources.yaml": "resources:\n  - {id: crew, at_once: 2\n",
+    }
+    assert problems(write, files) == [
+        "resources.yaml:2:5: error: invalid YAML: '{' is never closed "
+        "(the parser gave up at 3:1: did not find expected ',' or '}')",
+        "net.yaml:4:47: note: 1 resource ('crew') not found, not reported: "
+        "resources.yaml, which could not be read, may declare it",
+        "net.yaml:4:56: error: unknown resource 'van': the files read declare no resource",
     ]

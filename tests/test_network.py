@@ -8,18 +8,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support import CLI_ENV
 from typer.testing import CliRunner
 
 from sbn.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
-ENV = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", "GITHUB_ACTIONS": None}
 EXAMPLES = {"heat": "examples/heat-transition", "webshop": "examples/webshop"}
 EXTENSION = {"table": "txt", "json": "json", "mermaid": "mmd", "dot": "dot"}
 
 
 def network(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["network", *args], env=ENV)
+    result = CliRunner().invoke(app, ["network", *args], env=CLI_ENV)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -32,17 +31,15 @@ def summary(write: Callable[[str, str], Path], text: str) -> dict:  # type: igno
 
 @pytest.mark.parametrize("fmt", sorted(EXTENSION))
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
-def test_network_output_matches_golden(
-    example: str, fmt: str, monkeypatch: pytest.MonkeyPatch, golden: Callable[[str, str], None]
-) -> None:
-    monkeypatch.chdir(ROOT)
+@pytest.mark.usefixtures("repo_root")
+def test_network_output_matches_golden(example: str, fmt: str, golden: Callable[[str, str], None]) -> None:
     code, out, err = network(EXAMPLES[example], "--format", fmt)
     assert (code, err) == (0, "")
     golden(f"network/{example}.{EXTENSION[fmt]}", out)
 
 
-def test_the_same_network_gives_byte_identical_json(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+@pytest.mark.usefixtures("repo_root")
+def test_the_same_network_gives_byte_identical_json() -> None:
     assert network(EXAMPLES["webshop"], "-f", "json")[1] == network(EXAMPLES["webshop"], "-f", "json")[1]
 
 
@@ -162,8 +159,8 @@ def test_mermaid_and_dot_escape_what_would_end_a_label(write: Callable[[str, str
         assert re.sub(r"\\.", "", line).count('"') % 2 == 0
 
 
-def test_table_lists_every_section(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+@pytest.mark.usefixtures("repo_root")
+def test_table_lists_every_section() -> None:
     code, out, _ = network(EXAMPLES["webshop"])
     assert code == 0
     for heading in (
@@ -183,12 +180,12 @@ def test_coverage_splits_regions_over_several_tables_when_narrow(write: Callable
     path = write(
         "net.yaml", f"partners: [{{id: p}}]\nmodules: [{{id: m, partner: p, capability: c, regions: [{regions}]}}]\n"
     )
-    result = CliRunner().invoke(app, ["network", str(path)], env={**ENV, "COLUMNS": "80"})
+    result = CliRunner().invoke(app, ["network", str(path)], env={**CLI_ENV, "COLUMNS": "80"})
     assert result.exit_code == 0
     assert result.stdout.count("Capability") >= 2
     assert all(f"REGION-{i:02d}" in result.stdout for i in range(12))
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
-    narrow = CliRunner().invoke(app, ["network", str(path)], env={**ENV, "COLUMNS": "20"})
+    narrow = CliRunner().invoke(app, ["network", str(path)], env={**CLI_ENV, "COLUMNS": "20"})
     assert "REGION-11 1" in narrow.stdout and "Capability" not in narrow.stdout
 
 

@@ -84,7 +84,7 @@ def test_the_objectives_of_independent_groups_add_up() -> None:
 def test_on_a_local_dask_cluster_the_bytes_are_the_same(tmp_path: Path, batches: dict[str, Path]) -> None:
     distributed = pytest.importorskip("distributed")
     one = plan_bytes(tmp_path, batches["independent"], "--jobs", "1", "--backups")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         on_cluster = plan_bytes(tmp_path, batches["independent"], "--scheduler", cluster.scheduler_address, "--backups")
     assert on_cluster == one
 

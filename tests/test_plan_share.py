@@ -2,41 +2,27 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from pathlib import Path
 
 import icalendar
 import pytest
+from support import CLI_ENV
 from typer.testing import CliRunner
 
 from sbn.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = Path(__file__).parent / "golden" / "plan"
 WEBSHOP = "examples/webshop/requests.yaml"
 HEAT = "examples/heat-transition/requests.yaml"
-ENV = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
 
 
-@pytest.fixture(autouse=True)
-def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+pytestmark = pytest.mark.usefixtures("repo_root")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), env=ENV)
+    result = CliRunner().invoke(app, list(args), env=CLI_ENV)
     # Not result.stdout: click turns CRLF into LF there.
     return result.exit_code, result.stdout_bytes.decode("utf-8"), result.stderr
-
-
-def check_golden(name: str, text: str) -> None:
-    """Byte for byte: CSV and iCalendar end their lines with CRLF, which reading as text would hide."""
-    path = GOLDEN / name
-    if os.environ.get("SBN_UPDATE_GOLDEN") == "1":
-        path.write_bytes(text.encode("utf-8"))
-    assert path.exists(), f"golden file {path} missing: run with SBN_UPDATE_GOLDEN=1"
-    assert text.encode("utf-8") == path.read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -51,11 +37,11 @@ def check_golden(name: str, text: str) -> None:
         ("webshop-all-backups.html", ["examples/webshop", "--backups", "--format", "html"]),
     ],
 )
-def test_share_formats_match_golden(name: str, args: list[str]) -> None:
+def test_share_formats_match_golden(name: str, args: list[str], golden: Callable[[str, str], None]) -> None:
     code, out, err = invoke("plan", *args)
     assert code == (1 if args[0] == "examples/webshop" else 0), err
     assert err == ""
-    check_golden(name, out)
+    golden(f"plan/{name}", out)
 
 
 @pytest.mark.parametrize("output_format", ["html", "csv", "ics"])

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support import GOLDEN, ROOT
 from typer.testing import CliRunner
 
 from sbn.cli import app, main
@@ -14,8 +15,7 @@ from sbn.commands.validate import github_annotation
 from sbn.errors import Diagnostic
 
 Write = Callable[[str, str | bytes], Path]
-ROOT = Path(__file__).resolve().parent.parent
-GOLDEN_INPUT = Path(__file__).parent / "golden" / "validate"
+GOLDEN_INPUT = GOLDEN / "validate"
 
 OK_SMALL = """\
 network:
@@ -250,8 +250,8 @@ def test_usage_errors_exit_2(runner: CliRunner, write: Write, args: list[str], e
     assert expected_err in err
 
 
-def test_bundled_examples_are_valid(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+@pytest.mark.usefixtures("repo_root")
+def test_bundled_examples_are_valid(runner: CliRunner) -> None:
     code, out, err = validate(runner, "examples/")
     assert code == 0, err
     assert err.startswith(f"note: {len(out.splitlines())} networks, each checked on its own"), err
@@ -310,6 +310,8 @@ HEAT_UNREAD = (
     "check the indentation of this line against the list at 22:3"
 )
 HEAT_NOTES = {
+    # resource owners
+    "crews.yaml:16:14": "2 partners ('klimaattechniek-gelre', 'nordheat')",
     "modules/advice-and-finance.yaml:9:14": "5 partners ('ut-woonadvies', 'groenlabel', 'bouwgroep-eemland' "
     "and 2 more)",
     "modules/inspection-and-circularity.yaml:10:14": "5 partners ('keurmeester', 'inspectie-oost', 'groenlabel' "
@@ -333,7 +335,7 @@ def test_validate_puts_a_syntax_error_first_with_one_note_per_file_it_leaves_unc
     _heat_with_misindented_partners(tmp_path, monkeypatch)
     code, out, err = validate(runner, ".")
     assert (code, out) == (2, "")
-    assert err.splitlines() == [HEAT_UNREAD, *map(_note, sorted(HEAT_NOTES)), "1 error, 0 warnings, 5 notes"]
+    assert err.splitlines() == [HEAT_UNREAD, *map(_note, sorted(HEAT_NOTES)), "1 error, 0 warnings, 6 notes"]
 
 
 def test_plan_puts_a_syntax_error_first_with_the_same_notes(
@@ -353,9 +355,9 @@ def test_notes_are_notices_in_github_and_notes_in_json(
     _heat_with_misindented_partners(tmp_path, monkeypatch)
     code, out, _ = validate(runner, ".", "--format", "github")
     assert code == 2
-    assert out.splitlines()[1].startswith("::notice file=modules/advice-and-finance.yaml,line=9,col=14::5 partners (")
+    assert out.splitlines()[1].startswith("::notice file=crews.yaml,line=16,col=14::2 partners (")
     code, out, _ = validate(runner, ".", "--format", "json")
-    assert [d["severity"] for d in json.loads(out)] == ["error"] + ["note"] * 5
+    assert [d["severity"] for d in json.loads(out)] == ["error"] + ["note"] * 6
 
 
 def test_validate_notes_requests_read_without_any_network(runner: CliRunner, write: Write) -> None:

@@ -7,23 +7,20 @@ import re
 from pathlib import Path
 
 import pytest
+from support import CLI_ENV, ROOT
 from typer.testing import CliRunner
 
 from sbn.cli import app
 from sbn.commands.schema import input_schema, render_schema
 
-ROOT = Path(__file__).resolve().parent.parent
-ENV = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
 MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)$")
 
 
-@pytest.fixture(autouse=True)
-def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+pytestmark = pytest.mark.usefixtures("repo_root")
 
 
 def who(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["who", *args], env=ENV)
+    result = CliRunner().invoke(app, ["who", *args], env=CLI_ENV)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -76,14 +73,14 @@ def test_who_prints_user_text_as_written_never_as_markup(tmp_path: Path) -> None
 
 def test_who_lists_modules_one_block_each_when_the_table_would_be_cut() -> None:
     result = CliRunner().invoke(
-        app, ["who", "home-installation", "-n", "examples/webshop"], env={**ENV, "COLUMNS": "50"}
+        app, ["who", "home-installation", "-n", "examples/webshop"], env={**CLI_ENV, "COLUMNS": "50"}
     )
     assert result.exit_code == 0
     out = result.stdout
     assert max(len(line) for line in out.splitlines()) <= 50
     assert "thuis-standard-install (thuis-installatie)" in out
     wide = CliRunner().invoke(
-        app, ["who", "home-installation", "-n", "examples/webshop"], env={**ENV, "COLUMNS": "100"}
+        app, ["who", "home-installation", "-n", "examples/webshop"], env={**CLI_ENV, "COLUMNS": "100"}
     )
     assert "Module / partner" in wide.stdout and "thuis-standard-install " in wide.stdout
 
@@ -97,7 +94,7 @@ def test_who_needs_a_network() -> None:
 def test_schema_is_draft_07_and_describes_every_field() -> None:
     schema = input_schema()
     assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
-    assert set(schema["properties"]) == {"network", "include", "partners", "modules", "requests"}
+    assert set(schema["properties"]) == {"network", "include", "partners", "modules", "resources", "requests"}
 
     def undescribed(node: object, path: str) -> list[str]:
         missing = []
@@ -131,7 +128,7 @@ def test_committed_schema_equals_generated() -> None:
 
 
 def test_schema_command_prints_it() -> None:
-    result = CliRunner().invoke(app, ["schema"], env=ENV)
+    result = CliRunner().invoke(app, ["schema"], env=CLI_ENV)
     assert result.exit_code == 0
     assert json.loads(result.stdout) == input_schema()
 
@@ -183,14 +180,14 @@ def test_who_suggests_the_closest_capability_when_none_is_offered() -> None:
 
 @pytest.mark.parametrize("command", ["plan", "validate", "who", "network", "diff", "init", "schema"])
 def test_help_names_arguments_plainly(command: str) -> None:
-    result = CliRunner().invoke(app, [command, "--help"], env=ENV)
+    result = CliRunner().invoke(app, [command, "--help"], env=CLI_ENV)
     assert result.exit_code == 0
     assert "<list[str]>" not in result.stdout and "<str>" not in result.stdout and "<Path>" not in result.stdout
     assert "{" not in result.stdout.splitlines()[0]
 
 
 def test_plan_help_shows_files_as_a_list_and_the_unlimited_time_limit() -> None:
-    out = CliRunner().invoke(app, ["plan", "--help"], env=ENV).stdout
+    out = CliRunner().invoke(app, ["plan", "--help"], env=CLI_ENV).stdout
     assert out.startswith("Usage: sbn plan [OPTIONS] FILE...\n")
     assert "  FILE...  Request files (YAML)" in out
     assert "'inf' for no" in out

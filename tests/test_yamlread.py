@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sbn.errors import InputError
-from sbn.yamlread import Source, _data_from_events, _NotPlain, locate, parse, parse_leniently, read_data, read_source
+from sbn.yamlread import NotPlain, Source, data_from_events, locate, parse, parse_leniently, read_data, read_source
 
 BOMB = """\
 a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]
@@ -439,7 +439,7 @@ def test_read_data_gives_what_the_node_tree_gives_on_dumped_data(value: object, 
 
 def test_plain_documents_are_read_from_events() -> None:
     text = "modules:\n  - id: m1\n    cost: {fixed: 1, per_unit: ~}\n    regions: ['*', '']\n"
-    assert _data_from_events(text) == {
+    assert data_from_events(text) == {
         "modules": [{"id": "m1", "cost": {"fixed": "1", "per_unit": None}, "regions": ["*", ""]}]
     }
 
@@ -448,8 +448,8 @@ def test_plain_documents_are_read_from_events() -> None:
     "text", ["a: &x 1\n", "a: *x\n", "a: !!str 1\n", "<<: {a: 1}\n", "a: 1\na: 2\n", "? [a]\n: b\n"]
 )
 def test_documents_needing_the_node_tree_are_not_read_from_events(text: str) -> None:
-    with pytest.raises(_NotPlain):
-        _data_from_events(text)
+    with pytest.raises(NotPlain):
+        data_from_events(text)
 
 
 def test_a_second_merge_key_in_one_mapping_is_a_duplicate_key() -> None:

@@ -107,7 +107,7 @@ def network_data(network: Network) -> dict[str, Any]:
             "interfaces": len(set(produced) | set(accepted)),
             "regions": len(regions),
             "requests": len(network.requests),
-            "resources": 0,
+            "resources": len(network.resources),
         },
         "partners": [
             {
@@ -130,11 +130,32 @@ def network_data(network: Network) -> dict[str, Any]:
                 {"interface": name, "accepted_by": accepted[name]} for name in sorted(set(accepted) - set(produced))
             ],
         },
-        # Shared resources (SPEC §6) are not read by sbn yet: once they are, one entry per resource,
-        # {id, name, partner, at_once | total, used_by: [{module, partner, amount}]}, in id order.
-        "resources": [],
+        # Shared resources (SPEC §6), in id order, with the modules that use them and how much.
+        "resources": [_resource(network, resource, modules) for _, resource in sorted(network.resources.items())],
         "plug_graph": plug_graph(modules),
     }
+
+
+def _resource(network: Network, resource: Any, modules: Sequence[Any]) -> dict[str, Any]:
+    """{id, name, partner, at_once | total, used_by: [{module, partner, fixed, per_unit}]}."""
+    from sbn.render.data import quantity
+
+    entry: dict[str, Any] = {"id": resource.id, "name": resource.name, "partner": resource.partner}
+    if resource.at_once is not None:
+        entry["at_once"] = quantity(resource.at_once)
+    else:
+        entry["total"] = quantity(resource.total)
+    entry["used_by"] = [
+        {
+            "module": module.id,
+            "partner": module.partner,
+            "fixed": quantity(module.uses[resource.id].fixed),
+            "per_unit": quantity(module.uses[resource.id].per_unit),
+        }
+        for module in modules
+        if resource.id in module.uses
+    ]
+    return entry
 
 
 def plug_graph(modules: Sequence[Any]) -> dict[str, Any]:

@@ -42,16 +42,21 @@ def run_plan(
     jobs: int | None = None,
     scheduler: str | None = None,
     allow_outside: Sequence[str] = (),
+    committed: Sequence[Path] = (),
 ) -> int:
     criteria = _criteria(optimize, joint)
     if output is not None:
         output = _check_output(str(output))
     network, requests = load_for_plan(files, networks, allow_outside=allow_outside)
     earlier = read_previous(previous) if previous is not None else None
+    from sbn.timeline import read_committed
+
+    fixed = read_committed(committed)
     if output is not None:
         read = set(network.inputs)
-        if previous is not None and (found := identity(previous)) is not None:
-            read.add(found)
+        for path in [previous, *committed]:
+            if path is not None and (found := identity(path)) is not None:
+                read.add(found)
         _refuse_input_as_output(output, read)
     for diagnostic in network.warnings:
         sys.stderr.write(diagnostic.render() + "\n")
@@ -67,6 +72,11 @@ def run_plan(
         requests = [request for request in requests if request.id in chosen]
     if not requests:
         raise UsageError("no requests to plan in the files given")
+    # A request already in a committed plan is fixed work, not planned again (SPEC §6).
+    done = {step.request for step in fixed}
+    requests = [request for request in requests if request.id not in done]
+    if not requests:
+        raise UsageError("every request of the files given is in a committed plan: nothing left to plan")
     from sbn.planner import Options
     from sbn.solver import SolveStatus
 
@@ -78,6 +88,7 @@ def run_plan(
         backups=backups,
         joint=joint,
         optimize=criteria,
+        committed=tuple(fixed),
     )
     from sbn.render.progress import progress_line
 

@@ -87,6 +87,16 @@ def run_who(
                 "capacity": float(module.capacity) if module.capacity is not None else None,
                 "inputs": list(module.inputs),
                 "outputs": list(module.outputs),
+                **(
+                    {
+                        "uses": {
+                            name: {"fixed": float(amount.fixed), "per_unit": float(amount.per_unit)}
+                            for name, amount in module.uses.items()
+                        }
+                    }
+                    if module.uses
+                    else {}
+                ),
             }
             for module, partner, regions, held in rows
         ]
@@ -115,6 +125,7 @@ def run_who(
                     f"reputation {number(partner.reputation)}; cost {_linear(module.cost)} {network.info.currency}; "
                     f"lead time {_linear(module.lead_time)} {network.info.time_unit}s; capacity "
                     + (number(module.capacity) if module.capacity is not None else "unlimited")
+                    + (f"; uses {_uses(module, ', ')}" if module.uses else "")
                 ),
             )
         )
@@ -138,7 +149,8 @@ def _table(rows: list[tuple[Module, Partner, list[str], list[str]]], network: Ne
         table.add_column("Rep.", justify="right", no_wrap=True)
     table.add_column(Text(f"Cost ({network.info.currency})"), justify="right")
     table.add_column(Text(f"Lead time ({network.info.time_unit}s)"), justify="right")
-    table.add_column("Capacity", justify="right", no_wrap=True)
+    uses = any(module.uses for module, *_ in rows)  # SPEC §6: a module's resources, where any has some
+    table.add_column("Capacity / uses" if uses else "Capacity", justify="right", no_wrap=True)
     for module, partner, regions, certified in rows:
         who = Text(module.id)
         who.append(f"\n{partner.id}", style="dim")
@@ -157,7 +169,15 @@ def _table(rows: list[tuple[Module, Partner, list[str], list[str]]], network: Ne
         cells += [
             Text(_linear(module.cost, lines=True)),
             Text(_linear(module.lead_time, lines=True)),
-            Text(number(module.capacity) if module.capacity is not None else "-"),
+            Text(
+                (number(module.capacity) if module.capacity is not None else "-")
+                + (f"\n{_uses(module, chr(10))}" if module.uses else "")
+            ),
         ]
         table.add_row(*cells)
     return table
+
+
+def _uses(module: Module, separator: str) -> str:
+    """The resources a module uses with their amounts: 'crews 2', 'pumps 1/unit'."""
+    return separator.join(f"{name} {_linear(amount)}" for name, amount in module.uses.items())

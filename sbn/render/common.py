@@ -110,3 +110,14 @@ def joint_summary(network: Network, run: Run) -> str:
     ]
     text += f"; not proven: {', '.join(dict.fromkeys(unproven))}" if unproven else "; proven optimal"
     return text
+
+
+def resource_lines(run: Run) -> list[str]:
+    """One line per resource the run uses (SPEC §6): 'crews: 3 of 4 at once at the peak', 'pumps: 8 of 10 used'."""
+    lines = []
+    for use in run.resources or ():
+        if use.at_once is not None:
+            lines.append(f"{use.id}: {number(use.peak or Decimal(0))} of {number(use.at_once)} at once at the peak")
+        elif use.total is not None:
+            lines.append(f"{use.id}: {number(use.used or Decimal(0))} of {number(use.total)} used in total")
+    return lines

@@ -12,7 +12,7 @@ from sbn.loader import Network
 from sbn.numbers import budget_cents
 from sbn.reasons import Cents, Reason
 from sbn.render.common import calendar, day
-from sbn.result import Assignment, ObjectiveValue, Plan, Run
+from sbn.result import Assignment, ObjectiveValue, Plan, ResourceUse, Run
 from sbn.text import safe_json
 
 SCHEMA = "sbn.plan/v1"
@@ -55,8 +55,19 @@ def plan_data(network: Network, run: Run | Sequence[Plan], explain: bool = False
     if run.joint:
         data["mode"] = "joint"
         data["objective"] = [_objective(value) for value in run.objective]
-    data["plans"] = [_plan(plan, explain) for plan in run.plans]
+    if run.resources is not None:
+        data["resources"] = [_resource(use) for use in run.resources]
+    timed = run.resources is not None
+    data["plans"] = [_plan(plan, explain, timed) for plan in run.plans]
     return data
+
+
+def _resource(use: ResourceUse) -> dict[str, Any]:
+    """SPEC §6: {id, at_once, peak} or {id, total, used}."""
+    if use.at_once is not None:
+        return {"id": use.id, "at_once": quantity(use.at_once), "peak": quantity(use.peak or Decimal(0))}
+    assert use.total is not None
+    return {"id": use.id, "total": quantity(use.total), "used": quantity(use.used or Decimal(0))}
 
 
 def _objective(value: ObjectiveValue) -> dict[str, Any]:
@@ -74,7 +85,7 @@ def _objective(value: ObjectiveValue) -> dict[str, Any]:
     return data
 
 
-def _plan(plan: Plan, explain: bool) -> dict[str, Any]:
+def _plan(plan: Plan, explain: bool, timed: bool = False) -> dict[str, Any]:
     request = plan.request
     data: dict[str, Any] = {
         "request": request.id,
@@ -92,7 +103,7 @@ def _plan(plan: Plan, explain: bool) -> dict[str, Any]:
     data["partners"] = plan.partners
     if plan.changes is not None:
         data["changes"] = plan.changes
-    data["assignments"] = [_assignment(plan, a) for a in plan.assignments]
+    data["assignments"] = [_assignment(plan, a, timed) for a in plan.assignments]
     if plan.backups and plan.planned:
         data["single_points_of_failure"] = list(plan.single_points_of_failure)
     data["reasons"] = [reason.text for reason in plan.reasons]
@@ -133,7 +144,7 @@ def _detail(value: Any) -> Any:
     return value
 
 
-def _assignment(plan: Plan, assignment: Assignment) -> dict[str, Any]:
+def _assignment(plan: Plan, assignment: Assignment, timed: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {
         "step": assignment.step,
         "capability": assignment.capability,
@@ -148,6 +159,10 @@ def _assignment(plan: Plan, assignment: Assignment) -> dict[str, Any]:
         data["start_date"] = day(start, assignment.start) if start is not None else None
         data["finish_date"] = day(start, assignment.finish) if start is not None else None
     data["cost"] = amount(assignment.cost)
+    if timed:  # the network declares resources (SPEC §6)
+        data["wait"] = assignment.wait
+        if assignment.uses:
+            data["uses"] = {resource: quantity(value) for resource, value in assignment.uses}
     data["handoffs"] = [{"from": h.source, "interface": h.interface} for h in assignment.handoffs]
     if assignment.changed is not None:
         data["changed"] = assignment.changed

@@ -6,7 +6,7 @@ import re
 
 from sbn.loader import Network
 from sbn.numbers import money
-from sbn.render.common import backup_delta, calendar, clean, day, joint_summary, totals
+from sbn.render.common import backup_delta, calendar, clean, day, joint_summary, resource_lines, totals
 from sbn.result import Assignment, Plan, Run
 from sbn.text import one_line
 
@@ -31,6 +31,9 @@ def render_markdown(network: Network, run: Run, explain: bool = False) -> str:
         lines += [f"**{one_line(joint_summary(network, run))}**", ""]
     for plan in run.plans:
         lines += _plan(network, plan, explain)
+    if run.resources:
+        lines += ["### Resources (the run and committed work)", ""]
+        lines += [f"- {line}" for line in resource_lines(run)] + [""]
     return clean("\n".join(lines).rstrip("\n") + "\n")
 
 
@@ -43,13 +46,16 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
     lines = [title, ""]
     if plan.assignments:
         header = ["Step", "Capability", "Module", "Partner", "Start", "Finish", f"Cost ({currency})", "Handoff"]
+        timed = bool(network.resources)  # steps may wait for resources held at once (SPEC §6)
+        if timed:
+            header.insert(6, "Wait")
         if plan.changes is not None:
             header.append("Change")
         if plan.backups:
             header.append("Backup")
         lines.append("| " + " | ".join(_cell(cell) for cell in header) + " |")
         lines.append(
-            "|" + "|".join("---:" if h.startswith(("Start", "Finish", "Cost")) else "---" for h in header) + "|"
+            "|" + "|".join("---:" if h.startswith(("Start", "Finish", "Wait", "Cost")) else "---" for h in header) + "|"
         )
         dated = calendar(plan)
         for a in plan.assignments:
@@ -58,6 +64,8 @@ def _plan(network: Network, plan: Plan, explain: bool) -> list[str]:
                 start, finish = day(dated, a.start), day(dated, a.finish)
             handoff = ", ".join(f"{h.source}: {h.interface or 'anything'}" for h in a.handoffs) or "-"
             row = [a.step, a.capability, a.module, a.partner, start, finish, money(a.cost), handoff]
+            if timed:
+                row.insert(6, str(a.wait))
             if plan.changes is not None:
                 row.append(f"moved from {a.previous}" if a.changed and a.previous else ("new" if a.changed else "kept"))
             if plan.backups:
@@ -103,6 +111,13 @@ def _gantt(plan: Plan) -> list[str]:
         lines.append(f"    section {_label(partner)}")
         for index, a in tasks:
             name = _label(f"{a.step} ({a.module})")
+            if a.wait:
+                # The wait for a resource held at once, as its own bar before the step.
+                waiting = _label(f"{a.step} waits")
+                if dated is not None:
+                    lines.append(f"    {waiting} :done, w{index}, {day(dated, a.start - a.wait)}, {a.wait}d")
+                else:
+                    lines.append(f"    {waiting} :done, w{index}, {a.start - a.wait}, {a.start}")
             if dated is not None:
                 lines.append(f"    {name} :t{index}, {day(dated, a.start)}, {a.finish - a.start}d")
             else:

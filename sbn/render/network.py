@@ -136,8 +136,10 @@ def _resources(console: Console, data: dict[str, Any]) -> None:
         return
     console.print(Text("Resources", style="bold"))
     for resource in data["resources"]:
+        kind = f"{resource['at_once']} at once" if "at_once" in resource else f"{resource['total']} in total"
+        owner = f", of {resource['partner']}" if resource["partner"] else ""
         users = ", ".join(f"{u['module']} ({u['partner']})" for u in resource["used_by"]) or "no module"
-        console.print(Hanging(f"  {resource['id']}: ", Text(f"used by {users}"), indent=4))
+        console.print(Hanging(f"  {resource['id']} ({kind}{owner}): ", Text(f"used by {users}"), indent=4))
 
 
 def _plugs(console: Console, data: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from rich.text import Text as _RichText
 
 from sbn.loader import Network
 from sbn.numbers import money
-from sbn.render.common import backup_delta, calendar, clean, day, joint_summary, totals
+from sbn.render.common import backup_delta, calendar, clean, day, joint_summary, resource_lines, totals
 from sbn.result import Assignment, Plan, Run
 
 
@@ -46,6 +46,11 @@ def render_table(console: Console, network: Network, run: Run, explain: bool = F
     for plan in run.plans:
         console.print()
         console.print(_plan(console, network, plan, explain))
+    if run.resources:
+        console.print()
+        console.print(Text("Resources (the run and committed work):", style="bold"))
+        for line in resource_lines(run):
+            console.print(Hanging("  ", Text(line)))
 
 
 def _plan(console: Console, network: Network, plan: Plan, explain: bool) -> Group:
@@ -130,6 +135,9 @@ def _assignments(plan: Plan, unit: str, currency: str, dated: date | None, hando
         if dated is not None:
             # Dates beside the offsets, month-day; the year is in the totals line.
             when.append(f"\n{_span(dated, a)}", style="dim")
+        if a.wait:
+            # Waiting for a resource held at once (SPEC §6): how long after its predecessors it starts.
+            when.append(f"\nwaits {a.wait}", style="yellow")
         # User text goes in as Text, never as markup: "[red]" in an interface is printed, not applied.
         row = [step, module, when, Text(money(a.cost))]
         if handoff_column:
@@ -253,6 +261,8 @@ def _stacked(plan: Plan, currency: str, unit: str, dated: date | None) -> Group:
         when = f"{unit}s {a.start}-{a.finish}"
         if dated is not None:
             when += f" ({_span(dated, a)})"
+        if a.wait:
+            when += f", after waiting {a.wait}"
         lines.append(Hanging("  ", Text(f"{when}, {money(a.cost, currency)}")))
         for h in a.handoffs:
             lines.append(Hanging("  ", Text(f"handoff: {h.interface or 'anything'} <- {h.source}")))

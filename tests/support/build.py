@@ -18,9 +18,9 @@ import yaml
 
 from sbn.cli import main
 from sbn.loader import Network, load_network
-from sbn.planner import Options, plan_requests
+from sbn.planner import Options, plan_run
 from sbn.render.data import plan_data
-from sbn.result import Plan
+from sbn.result import Run
 
 
 class Number(str):
@@ -66,12 +66,13 @@ class Doc:
     modules: Sequence[dict[str, Any]] = ()
     requests: Sequence[dict[str, Any]] = ()
     network: dict[str, Any] | None = None
+    resources: Sequence[dict[str, Any]] = ()
 
     def data(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
         if self.network is not None:
             data["network"] = self.network
-        for key in ("partners", "modules", "requests"):
+        for key in ("partners", "resources", "modules", "requests"):
             items = list(getattr(self, key))
             if items:
                 data[key] = items
@@ -101,7 +102,7 @@ def plan(
     time_limit: float = 30.0,
     direct: bool = True,
     ahead: bool = True,
-) -> tuple[Network, list[Plan]]:
+) -> tuple[Network, Run]:
     """Plan every request of the document in the library, as `sbn plan` does.
 
     ``direct=False``: always through the engine; ``ahead=False``: no request prepared while another is solved.
@@ -115,13 +116,13 @@ def plan(
         direct=direct,
         ahead=ahead,
     )
-    return network, plan_requests(network, list(network.requests), options)
+    return network, plan_run(network, list(network.requests), options)
 
 
 def plan_dict(directory: Path, doc: Doc, explain: bool = False, **options: Any) -> dict[str, Any]:
     """The `sbn.plan/v1` data of planning the document in the library (with --explain's rejected lists)."""
-    network, plans = plan(directory, doc, **options)
-    return json.loads(json.dumps(plan_data(network, plans, explain=explain)))
+    network, run = plan(directory, doc, **options)
+    return json.loads(json.dumps(plan_data(network, run, explain=explain)))
 
 
 def run_cli(directory: Path, doc: Doc, *args: str, name: str = "network.yaml") -> tuple[int, dict[str, Any] | None]:

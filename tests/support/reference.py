@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -272,3 +273,145 @@ def joint_best(doc: Doc, criteria: Iterable[str], without: Iterable[str] = ()) -
         for combo in itertools.product(*options)
         if run_fits(ref, requests, list(combo))
     )
+
+
+class TimedReference(Reference):
+    """The reference with SPEC §6: resources held at once over one timeline, and in total over the run.
+
+    For each combination of modules it searches every start time (small instances only) for the
+    earliest finish the resources allow: no other criterion depends on when steps start.
+    """
+
+    def __init__(self, doc: Doc, without: Iterable[str] = ()) -> None:
+        super().__init__(doc, without)
+        self.resources = {r["id"]: r for r in doc.resources}
+        self.holds: dict[str, list[tuple[int, int, Decimal]]] = {}
+        self.total_used: dict[str, Decimal] = {}
+        days = [date.fromisoformat(str(r["start"])) for r in doc.requests if r.get("start")]
+        self.origin = min(days) if days else None
+
+    def release(self, request: dict[str, Any]) -> int:
+        start = request.get("start")
+        return 0 if start is None or self.origin is None else (date.fromisoformat(str(start)) - self.origin).days
+
+    def amount(self, module: dict[str, Any], resource: str, quantity: Decimal) -> Decimal:
+        uses = module.get("uses") or {}
+        return linear(uses[resource], quantity) if resource in uses else Decimal(0)
+
+    def at_once(self) -> list[str]:
+        return [r for r, data in self.resources.items() if data.get("at_once") is not None]
+
+    def fits(self, request: dict[str, Any], step: dict[str, Any], module: dict[str, Any]) -> bool:
+        quantity = self.quantity(request, step)
+        for resource in self.at_once():
+            if self.amount(module, resource, quantity) > dec(self.resources[resource]["at_once"]):
+                return False
+        return super().fits(request, step, module)
+
+    def measure_at(self, request: dict[str, Any], picks: tuple[str, ...], starts: tuple[int, ...]) -> Measured:
+        plan = self.measure(request, picks)
+        durations = [f - s for s, f in zip(plan.starts, plan.finishes, strict=True)]
+        finishes = tuple(start + duration for start, duration in zip(starts, durations, strict=True))
+        return replace(plan, starts=tuple(starts), finishes=finishes, finish=max(finishes, default=0))
+
+    def broken(self, request: dict[str, Any], plan: Measured) -> set[str]:
+        broken = super().broken(request, plan)
+        steps = request["steps"]
+        index = {s["id"]: i for i, s in enumerate(steps)}
+        for i, step in enumerate(steps):
+            if plan.starts[i] < max((plan.finishes[index[b]] for b in step.get("after", [])), default=0):
+                broken.add("schedule")
+        quantities = [self.quantity(request, s) for s in steps]
+        for resource, data in self.resources.items():
+            amounts = [self.amount(self.modules[m], resource, q) for m, q in zip(plan.picks, quantities, strict=True)]
+            if data.get("total") is not None:
+                if self.total_used.get(resource, Decimal(0)) + sum(amounts) > dec(data["total"]):
+                    broken.add("resource_total")
+                continue
+            release = self.release(request)
+            periods = list(self.holds.get(resource, []))
+            periods += [
+                (release + s, release + f, a)
+                for s, f, a in zip(plan.starts, plan.finishes, amounts, strict=True)
+                if a and f > s
+            ]
+            if _peak(periods) > dec(data["at_once"]):
+                broken.add("resource_at_once")
+        return broken
+
+    def earliest_feasible(
+        self, request: dict[str, Any], picks: tuple[str, ...], ignoring: Iterable[str] = ()
+    ) -> Measured | None:
+        """The plan of these modules with the earliest finish the resources allow, None when none meets the rules."""
+        ignored = set(ignoring)
+        plan = self.measure(request, picks)
+        if not self.broken(request, plan) - ignored:
+            return plan  # the earliest schedule itself: nothing finishes earlier
+        steps = request["steps"]
+        index = {s["id"]: i for i, s in enumerate(steps)}
+        durations = [f - s for s, f in zip(plan.starts, plan.finishes, strict=True)]
+        horizon = max([end for periods in self.holds.values() for _, end, _ in periods] + [0]) + sum(durations)
+        order = _topological(steps)
+        best: Measured | None = None
+        starts = [0] * len(steps)
+
+        def place(position: int) -> None:
+            nonlocal best
+            if position == len(order):
+                trial = self.measure_at(request, picks, tuple(starts))
+                if (best is None or trial.finish < best.finish) and not self.broken(request, trial) - ignored:
+                    best = trial
+                return
+            i = order[position]
+            lower = max((starts[index[b]] + durations[index[b]] for b in steps[i].get("after", [])), default=0)
+            for start in range(lower, horizon + 1):
+                if best is not None and start + durations[i] >= best.finish:
+                    break
+                starts[i] = start
+                place(position + 1)
+
+        place(0)
+        return best
+
+    def plans(self, request: dict[str, Any], ignoring: Iterable[str] = ()) -> list[Measured]:
+        found = []
+        for picks in itertools.product(*self.candidates(request)):
+            plan = self.earliest_feasible(request, picks, ignoring)
+            if plan is not None:
+                found.append(plan)
+        return found
+
+    def take_at(self, request: dict[str, Any], picks: tuple[str, ...], starts: tuple[int, ...]) -> None:
+        self.take(request, picks)
+        plan = self.measure_at(request, picks, starts)
+        quantities = [self.quantity(request, s) for s in request["steps"]]
+        release = self.release(request)
+        for resource, data in self.resources.items():
+            amounts = [self.amount(self.modules[m], resource, q) for m, q in zip(picks, quantities, strict=True)]
+            if data.get("total") is not None:
+                self.total_used[resource] = self.total_used.get(resource, Decimal(0)) + sum(amounts)
+                continue
+            for s, f, a in zip(plan.starts, plan.finishes, amounts, strict=True):
+                if a and f > s:
+                    self.holds.setdefault(resource, []).append((release + s, release + f, a))
+
+
+def _peak(periods: list[tuple[int, int, Decimal]]) -> Decimal:
+    events = sorted([(s, a) for s, _, a in periods] + [(f, -a) for _, f, a in periods], key=lambda e: (e[0], e[1]))
+    level = peak = Decimal(0)
+    for _, delta in events:
+        level += delta
+        peak = max(peak, level)
+    return peak
+
+
+def _topological(steps: list[dict[str, Any]]) -> list[int]:
+    """Step positions so that every step comes after those it waits for."""
+    index = {s["id"]: i for i, s in enumerate(steps)}
+    done: list[int] = []
+    while len(done) < len(steps):
+        for i, step in enumerate(steps):
+            if i not in done and all(index[b] in done for b in step.get("after", [])):
+                done.append(i)
+                break
+    return done

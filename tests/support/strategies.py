@@ -167,3 +167,52 @@ def replans(draw: st.DrawFn) -> tuple[Doc, Doc, list[str]]:
     after = replace(before, modules=modules, requests=requests)
     left = draw(st.lists(st.sampled_from([p["id"] for p in before.partners]), max_size=1))
     return before, after, left
+
+
+@st.composite
+def timed_networks(draw: st.DrawFn) -> Doc:
+    """A small network whose modules hold resources at once and consume one in total (SPEC §6)."""
+    partners = [{"id": f"p{i}"} for i in range(draw(st.integers(1, 3)))]
+    resources: list[dict[str, Any]] = [{"id": "crew", "at_once": draw(numbers("1", "2", "3", "4"))}]
+    if draw(st.booleans()):
+        resources.append({"id": "stock", "total": draw(numbers("2", "5", "8"))})
+    modules = []
+    for i in range(draw(st.integers(2, 5))):
+        uses: dict[str, Any] = {}
+        if draw(st.integers(0, 3)):
+            uses["crew"] = draw(numbers("1", "2", "3", "0.5"))
+        if len(resources) > 1 and draw(st.booleans()):
+            uses["stock"] = draw(st.sampled_from([Number("1"), {"per_unit": Number("1")}, {"fixed": Number("2")}]))
+        modules.append(
+            compact(
+                id=f"m{i}",
+                partner=draw(st.sampled_from([p["id"] for p in partners])),
+                capability=CAPABILITIES[i] if i < 2 else draw(st.sampled_from(CAPABILITIES[:2])),
+                cost=draw(numbers("0", "1", "5", "9")),
+                lead_time=draw(numbers("0", "1", "2", "3")),
+                uses=uses or None,
+            )
+        )
+    requests = []
+    for r in range(draw(st.integers(1, 3))):
+        count = draw(st.integers(1, 3))
+        steps = [
+            compact(
+                id=f"s{s}",
+                capability=draw(st.sampled_from(CAPABILITIES[:2])),
+                after=subset(draw, [f"s{j}" for j in range(s)], 1),
+            )
+            for s in range(count)
+        ]
+        requests.append(
+            compact(
+                id=f"r{r}",
+                quantity=maybe(draw, numbers("1", "2"), 0.3),
+                start=maybe(draw, st.sampled_from(["2027-03-01", "2027-03-02", "2027-03-04"]), 0.3),
+                deadline=maybe(draw, numbers("2", "4", "6", "9"), 0.3),
+                optimize=maybe(draw, st.sampled_from([["time"], ["cost"], ["time", "cost"]]), 0.7),
+                priority=maybe(draw, st.integers(0, 1), 0.3),
+                steps=steps,
+            )
+        )
+    return Doc(partners=partners, modules=modules, requests=requests, resources=resources)

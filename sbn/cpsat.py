@@ -1,0 +1,167 @@
+"""The constraint-programming engine: OR-Tools CP-SAT, for models with resources held at once (SPEC §6).
+
+Chosen by measurement on PSPLIB (docs/psplib.md): CP-SAT's interval variables and cumulative
+constraints are what scheduling around shared resources is. Imported only for models that hold
+cumulative constraints, so `--help`, `validate` and plans without such resources never load it.
+
+The model is sbn's own (sbn.milp): every linear row as a linear constraint (all coefficients are
+whole numbers), every step of a cumulative as one interval whose length and demand are those of the
+candidate chosen, and lexicographic stages solved one after another, each held at its optimum.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from sbn.milp import Milp, Objective
+from sbn.solver import Outcome, SolveStatus
+
+# Deterministic search: CP-SAT's interleaved search runs its subsolvers in a fixed order, so the same
+# model gives the same answer whenever each stage ends by a proof (docs/psplib.md measures it).
+PARAMETERS: dict[str, Any] = {
+    "num_workers": 2,
+    "interleave_search": True,
+    "random_seed": 0,
+}
+# --node-limit N is a limit of work: for this engine, N thousandths of a second of its deterministic time.
+DETERMINISTIC_SECONDS_PER_NODE = 0.001
+
+
+def solve_cp(
+    milp: Milp,
+    objectives: Sequence[Objective],
+    time_limit: float,
+    without_groups: frozenset[str] = frozenset(),
+    node_limit: int | None = None,
+    initial: Sequence[float] | None = None,
+) -> Outcome:
+    """Minimise the objectives in lexicographic order on CP-SAT; each must be integer-valued."""
+    import time
+
+    from ortools.sat.python import cp_model
+
+    model = cp_model.CpModel()
+    variables = _columns(model, milp)
+    for row in milp.rows:
+        if row.group in without_groups:
+            continue
+        expression = sum(_whole(value) * variables[column] for column, value in zip(row.index, row.value, strict=True))
+        lower = -math.inf if row.lower == -math.inf else math.ceil(row.lower - 1e-9)
+        upper = math.inf if row.upper == math.inf else math.floor(row.upper + 1e-9)
+        if lower == upper:
+            model.add(expression == int(lower))
+        else:
+            if lower != -math.inf:
+                model.add(expression >= int(lower))
+            if upper != math.inf:
+                model.add(expression <= int(upper))
+    for index, cumulative in enumerate(milp.cumulatives):
+        _cumulative(model, variables, milp, cumulative, index, cumulative.group in without_groups)
+    # A fixed column is a constant, which CP-SAT shares between columns: only the others take a hint.
+    hinted = [
+        (column, variable) for column, variable in enumerate(variables) if milp.lower[column] < milp.upper[column]
+    ]
+    if initial is not None:
+        for column, variable in hinted:
+            model.add_hint(variable, round(initial[column]))
+    deadline = time.monotonic() + time_limit
+    achieved: list[float] = []
+    values: list[float] | None = None
+    stages = list(objectives) or [{}]
+    for stage, objective in enumerate(stages):
+        expression = sum(_whole(value) * variables[column] for column, value in objective.items())
+        if objective:
+            model.minimize(expression)
+        else:
+            model.clear_objective()
+        solver = cp_model.CpSolver()
+        for key, value in PARAMETERS.items():
+            setattr(solver.parameters, key, value)
+        solver.parameters.max_time_in_seconds = max(deadline - time.monotonic(), 0.001)
+        if node_limit is not None:
+            solver.parameters.max_deterministic_time = node_limit * DETERMINISTIC_SECONDS_PER_NODE
+        status = solver.solve(model)
+        if status == cp_model.OPTIMAL:
+            values = [float(solver.value(variable)) for variable in variables]
+            value = float(solver.objective_value) if objective else 0.0
+            achieved.append(value)
+            if stage + 1 < len(stages) and objective:
+                model.add(expression <= round(value))
+                model.clear_hints()
+                for column, variable in hinted:
+                    model.add_hint(variable, round(values[column]))
+            continue
+        if status == cp_model.INFEASIBLE and not achieved:
+            return Outcome(SolveStatus.INFEASIBLE)
+        stopped_by = "nodes" if node_limit is not None and time.monotonic() < deadline else "time"
+        if status == cp_model.FEASIBLE:
+            values = [float(solver.value(variable)) for variable in variables]
+            bound = float(solver.best_objective_bound) if objective else None
+            reached = float(solver.objective_value) if objective else None
+            return Outcome(SolveStatus.FEASIBLE, values, achieved, stopped_by, bound, reached)
+        if values is None:
+            return Outcome(SolveStatus.UNKNOWN, stopped_by=stopped_by)
+        return Outcome(SolveStatus.FEASIBLE, values, achieved, stopped_by)
+    return Outcome(SolveStatus.OPTIMAL, values, achieved)
+
+
+def _whole(value: float) -> int:
+    whole = round(value)
+    assert abs(value - whole) < 1e-6, f"a coefficient of a cumulative model is not whole: {value}"
+    return whole
+
+
+def _columns(model: Any, milp: Milp) -> list[Any]:
+    """One variable per column: Booleans for 0-1 integers, whole numbers for the rest (times up to the horizon)."""
+    horizon = milp.horizon if milp.horizon is not None else 0
+    variables = []
+    for column, (lower, upper, integer) in enumerate(zip(milp.lower, milp.upper, milp.integer, strict=True)):
+        low = math.ceil(lower - 1e-9)
+        high = horizon if upper == math.inf else math.floor(upper + 1e-9)
+        if integer and low >= 0 and high <= 1:
+            variables.append(model.new_bool_var(f"c{column}") if low < high else model.new_constant(low))
+        elif low == high:
+            variables.append(model.new_constant(low))
+        else:
+            variables.append(model.new_int_var(low, max(low, high), f"c{column}"))
+    return variables
+
+
+def _cumulative(model: Any, variables: list[Any], milp: Milp, cumulative: Any, index: int, relaxed: bool) -> None:
+    """One interval per task (its length and demand those of the candidate chosen), busy periods as fixed
+    intervals; relaxed, the capacity is its column's value (or unbounded without one)."""
+    from ortools.sat.python import cp_model
+
+    if relaxed and cumulative.capacity_column is None:
+        return
+    horizon = milp.horizon if milp.horizon is not None else 0
+    intervals = []
+    demands: list[Any] = []
+    for number, task in enumerate(cumulative.tasks):
+        lengths = sorted(set(task.durations.values()) | {0})
+        length = model.new_int_var_from_domain(cp_model.Domain.from_values(lengths), f"d{index}_{number}")
+        model.add(length == sum(d * variables[c] for c, d in task.durations.items()))
+        start = variables[task.start] + task.offset
+        end = model.new_int_var(task.offset, task.offset + horizon + lengths[-1], f"e{index}_{number}")
+        intervals.append(model.new_interval_var(start, length, end, f"i{index}_{number}"))
+        amounts = sorted(set(task.demands.values()) | {0})
+        if len(set(task.demands.values())) == 1 and set(task.demands) == set(task.durations):
+            # Every candidate takes the same amount: a step that runs holds it, one that does not (length 0) nothing.
+            demands.append(next(iter(task.demands.values())))
+        else:
+            demand = model.new_int_var_from_domain(cp_model.Domain.from_values(amounts), f"q{index}_{number}")
+            model.add(demand == sum(a * variables[c] for c, a in task.demands.items()))
+            demands.append(demand)
+    for number, (begin, finish, amount) in enumerate(cumulative.busy):
+        begin = max(begin, 0)
+        if finish > begin and amount > 0:
+            intervals.append(model.new_fixed_size_interval_var(begin, finish - begin, f"b{index}_{number}"))
+            demands.append(amount)
+    if not intervals:
+        return
+    capacity: Any = cumulative.capacity
+    if relaxed:
+        capacity = variables[cumulative.capacity_column]
+    model.add_cumulative(intervals, demands, capacity)

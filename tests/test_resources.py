@@ -1,0 +1,247 @@
+"""Shared resources over time (SPEC §6): each rule where it binds and where it does not, committed work,
+the timeline, explanations and output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.build import Doc, assignment, module, modules_of, partner, plan_dict, plan_of, request, run_cli, step
+
+from sbn.cli import main
+
+P = [partner("gelre"), partner("other")]
+
+
+def crews(at_once: Any = 4, **extra: Any) -> list[dict[str, Any]]:
+    return [{"id": "crews", "partner": "gelre", "at_once": at_once, **extra}]
+
+
+def install(crew: Any = 3, lead: Any = 10, **fields: Any) -> dict[str, Any]:
+    return module("install", "gelre", "install", lead_time=lead, cost=1000, uses={"crews": crew}, **fields)
+
+
+SURVEY = module("survey", "other", "survey", lead_time=2, cost=100)
+STEPS = (step("s", "survey"), step("i", "install", after=["s"]))
+
+
+def doc(*requests: dict[str, Any], resources: list[dict[str, Any]] | None = None, modules: Any = None) -> Doc:
+    return Doc(
+        partners=P,
+        modules=modules or [SURVEY, install()],
+        requests=list(requests),
+        resources=crews() if resources is None else resources,
+    )
+
+
+def spans(entry: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
+    return {a["step"]: (a["start"], a["finish"], a["wait"]) for a in entry["assignments"]}
+
+
+# -- at once ------------------------------------------------------------------------------------
+
+
+def test_at_once_binds_a_later_request_waits_until_the_crews_are_free(tmp_path: Path) -> None:
+    data = plan_dict(tmp_path, doc(request("a", *STEPS), request("b", *STEPS)))
+    assert spans(plan_of(data, "a")) == {"s": (0, 2, 0), "i": (2, 12, 0)}
+    assert spans(plan_of(data, "b")) == {"s": (0, 2, 0), "i": (12, 22, 10)}  # 3 + 3 crews > 4
+    assert plan_of(data, "b")["finish"] == 22
+    assert data["resources"] == [{"id": "crews", "at_once": 4, "peak": 3}]
+
+
+def test_at_once_that_does_not_bind_changes_nothing(tmp_path: Path) -> None:
+    data = plan_dict(tmp_path, doc(request("a", *STEPS), request("b", *STEPS), resources=crews(6)))
+    assert spans(plan_of(data, "b")) == {"s": (0, 2, 0), "i": (2, 12, 0)}
+    assert data["resources"] == [{"id": "crews", "at_once": 6, "peak": 6}]
+
+
+def test_a_module_needing_more_than_there_is_at_once_is_no_candidate(tmp_path: Path) -> None:
+    data = plan_dict(tmp_path, doc(request("a", *STEPS), modules=[SURVEY, install(crew=5)]), explain=True)
+    entry = plan_of(data, "a")
+    assert entry["reasons"] == ["step i (install): 0 of 1 modules fit: 1 needs more of crews at once than it has"]
+    assert entry["steps"][1]["rejected"][0]["reason"] == "needs 5 of crews at once; it has 4"
+
+
+def test_a_step_of_no_duration_holds_nothing(tmp_path: Path) -> None:
+    modules = [SURVEY, install(), module("check", "gelre", "check", lead_time=0, uses={"crews": 4})]
+    req = request("a", *STEPS, step("c", "check", after=["s"]))
+    data = plan_dict(tmp_path, doc(req, modules=modules))
+    assert spans(plan_of(data, "a"))["c"] == (2, 2, 0)  # while the install holds 3 of 4 crews
+
+
+def test_amounts_depend_on_the_quantity_exactly(tmp_path: Path) -> None:
+    # 0.4 crews per dwelling: 10 dwellings hold 4 exactly (fits), 11 hold 4.4 (does not).
+    modules = [SURVEY, install(crew={"per_unit": "0.4"})]
+    fits = plan_dict(tmp_path, doc(request("a", *STEPS, quantity=10), modules=modules))
+    assert plan_of(fits, "a")["status"] == "optimal"
+    assert assignment(plan_of(fits, "a"), "i")["uses"] == {"crews": 4}
+    over = plan_dict(tmp_path, doc(request("a", *STEPS, quantity=11), modules=modules))
+    assert plan_of(over, "a")["status"] == "infeasible"
+
+
+def test_the_time_criterion_is_the_finish_with_waiting(tmp_path: Path) -> None:
+    # b can wait for the crews (finish 22) or take the slower own crew at once (finish 2 + 15 = 17).
+    modules = [SURVEY, install(), module("own", "other", "install", lead_time=15, cost=5000)]
+    data = plan_dict(tmp_path, doc(request("a", *STEPS), request("b", *STEPS, optimize=["time"]), modules=modules))
+    assert modules_of(plan_of(data, "b")) == {"s": "survey", "i": "own"}
+    assert plan_of(data, "b")["finish"] == 17
+    cheap = plan_dict(tmp_path, doc(request("a", *STEPS), request("b", *STEPS), modules=modules))
+    assert modules_of(plan_of(cheap, "b"))["i"] == "install"  # cost first: it waits
+
+
+def test_deadline_with_waiting_is_explained_by_the_resources(tmp_path: Path) -> None:
+    data = plan_dict(tmp_path, doc(request("a", *STEPS), request("b", *STEPS, deadline=20)))
+    reasons = plan_of(data, "b")["reasons"]
+    assert reasons == [
+        "these rules cannot all be met together: deadline, resource_at_once:crews",
+        "deadline: the earliest finish the resources allow, meeting everything else, is day 22; deadline is day 20",
+        "crews: the plan meeting everything else needs 6 at once during days 2–12, has 4; "
+        "with 6 the request can be planned",
+    ]
+    details = plan_of(data, "b")["reason_details"]
+    assert details[2] == {
+        "rule": "resource_at_once",
+        "text": reasons[2],
+        "resource": "crews",
+        "needed": 6,
+        "has": 4,
+        "from": 2,
+        "to": 12,
+    }
+
+
+# -- in total -----------------------------------------------------------------------------------
+
+PUMPS = [{"id": "pumps", "total": 10}]
+PUMP_INSTALL = module("install", "gelre", "install", lead_time=1, uses={"pumps": {"per_unit": 1}})
+
+
+def test_total_binds_across_the_run(tmp_path: Path) -> None:
+    data = plan_dict(
+        tmp_path,
+        doc(
+            request("a", step("i", "install"), quantity=6),
+            request("b", step("i", "install"), quantity=6),
+            resources=PUMPS,
+            modules=[PUMP_INSTALL],
+        ),
+    )
+    assert [p["status"] for p in data["plans"]] == ["optimal", "infeasible"]
+    assert data["resources"] == [{"id": "pumps", "total": 10, "used": 6}]
+
+
+def test_total_that_does_not_bind(tmp_path: Path) -> None:
+    data = plan_dict(
+        tmp_path,
+        doc(
+            request("a", step("i", "install"), quantity=5),
+            request("b", step("i", "install"), quantity=5),
+            resources=PUMPS,
+            modules=[PUMP_INSTALL],
+        ),
+    )
+    assert [p["status"] for p in data["plans"]] == ["optimal", "optimal"]
+    assert data["resources"] == [{"id": "pumps", "total": 10, "used": 10}]
+
+
+def test_total_conflict_names_the_smallest_total(tmp_path: Path) -> None:
+    modules = [PUMP_INSTALL, module("ship", "other", "ship", uses={"pumps": 3})]
+    req = request("a", step("i", "install"), step("s", "ship"), quantity=8)
+    data = plan_dict(tmp_path, doc(req, resources=PUMPS, modules=modules))
+    assert plan_of(data, "a")["reasons"] == [
+        "pumps: the plan meeting everything else needs 11 in total, 10 is left of 10; "
+        "with a total of 11 the request can be planned"
+    ]
+
+
+# -- committed work and the timeline ------------------------------------------------------------
+
+
+def test_committed_work_holds_resources_and_is_not_planned_again(tmp_path: Path) -> None:
+    network = doc(request("a", *STEPS), request("b", *STEPS))
+    _, first = run_cli(tmp_path, network, "--request", "a")
+    assert first is not None
+    committed = tmp_path / "committed.json"
+    committed.write_text(json.dumps(first), encoding="utf-8")
+    _, data = run_cli(tmp_path, network, "--committed", str(committed), name="again.yaml")
+    assert data is not None
+    assert [p["request"] for p in data["plans"]] == ["b"]
+    assert spans(data["plans"][0])["i"] == (12, 22, 10)
+    assert data["resources"] == [{"id": "crews", "at_once": 4, "peak": 3}]
+
+
+def test_a_committed_module_no_longer_in_the_network_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
+    committed = tmp_path / "old.json"
+    plan = {"request": "x", "assignments": [{"step": "s", "module": "gone", "quantity": 1, "start": 0, "finish": 1}]}
+    committed.write_text(json.dumps({"schema": "sbn.plan/v1", "plans": [plan]}), encoding="utf-8")
+    path = tmp_path / "net.yaml"
+    path.write_text(doc(request("a", *STEPS)).text(), encoding="utf-8")
+    assert main(["plan", str(path), "--committed", str(committed)]) == 2
+    assert "module 'gone' is no longer in the network" in capsys.readouterr().err
+
+
+def test_requests_with_start_dates_share_one_timeline(tmp_path: Path) -> None:
+    # b starts 5 days after a: its install can start at its own day 7 (run day 12), when a's ends.
+    data = plan_dict(tmp_path, doc(request("a", *STEPS, start="2027-03-01"), request("b", *STEPS, start="2027-03-06")))
+    assert spans(plan_of(data, "b"))["i"] == (7, 17, 5)
+    assert assignment(plan_of(data, "b"), "i")["start_date"] == "2027-03-13"
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+
+def test_without_resources_no_wait_uses_or_resources_fields(tmp_path: Path) -> None:
+    data = plan_dict(tmp_path, Doc(partners=P, modules=[SURVEY], requests=[request("a", step("s", "survey"))]))
+    assert "resources" not in data
+    assert "wait" not in data["plans"][0]["assignments"][0]
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_table_and_markdown_show_waiting_and_the_resources(tmp_path: Path, capsys: Any, fmt: str) -> None:
+    path = tmp_path / "net.yaml"
+    path.write_text(doc(request("a", *STEPS), request("b", *STEPS)).text(), encoding="utf-8")
+    assert main(["plan", str(path), "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    assert "crews: 3 of 4 at once at the peak" in out
+    if fmt == "table":
+        assert "waits 10" in out
+    else:
+        assert "i waits :done, w1, 2, 12" in out
+
+
+def test_backups_must_fit_the_resources(tmp_path: Path) -> None:
+    # b's only other installer would need the crews while a holds them, past b's deadline.
+    modules = [SURVEY, install(), module("spare", "other", "install", lead_time=10, uses={"crews": 2})]
+    data = plan_dict(
+        tmp_path, doc(request("a", *STEPS), request("b", *STEPS, deadline=12), modules=modules), backups=True
+    )
+    b = plan_of(data, "b")
+    assert modules_of(b)["i"] == "spare"
+    assert assignment(b, "i")["backup"] is None
+
+
+def test_the_same_input_gives_the_same_bytes(tmp_path: Path) -> None:
+    network = doc(request("a", *STEPS), request("b", *STEPS), request("c", *STEPS))
+    first = run_cli(tmp_path, network)[1]
+    assert first == run_cli(tmp_path, network, name="again.yaml")[1]
+
+
+def test_a_joint_run_with_resources_the_default_order_plans_whole(tmp_path: Path) -> None:
+    # Every request fits in the default order: the joint search starts from it, its classes fixed as planned.
+    code, data = run_cli(tmp_path, doc(request("a", *STEPS), request("b", *STEPS)), "--joint")
+    assert code == 0 and data is not None
+    assert [p["status"] for p in data["plans"]] == ["optimal", "optimal"]
+    assert sorted(spans(p)["i"][0] for p in data["plans"]) == [2, 12]
+
+
+def test_a_joint_run_plans_the_request_the_default_order_leaves_out_for_waiting(tmp_path: Path) -> None:
+    # c's deadline needs the first crews; planned last it is left out, planned jointly it goes first.
+    network = doc(request("a", *STEPS), request("b", *STEPS), request("c", *STEPS, deadline=12))
+    _, default = run_cli(tmp_path, network)
+    assert default is not None and plan_of(default, "c")["status"] == "infeasible"
+    code, data = run_cli(tmp_path, network, "--joint", name="joint.yaml")
+    assert code == 0 and data is not None
+    assert spans(plan_of(data, "c"))["i"] == (2, 12, 0)
+    assert data["objective"][0] == {"criterion": "planned", "priority": 0, "value": 3, "proven": True}
