@@ -94,9 +94,21 @@ def find_backups(
     return backups
 
 
+# Rules named in words where their SPEC name does not read as one: the fields a network author writes.
+_RULE_WORDS = {"resource_at_once": "a resource's at_once", "resource_total": "a resource's total"}
+
+
+def _in_words(rules: str) -> str:
+    """'budget and partner_capacity' as 'budget and partner capacity', like the candidates' 'over partner capacity'."""
+    return " and ".join(_RULE_WORDS.get(rule, rule.replace("_", " ")) for rule in rules.split(" and "))
+
+
 def _why_none(entry: StepCandidates, pick: Candidate, broken: Counter[str]) -> str:
     """Why no module of another partner can take the step: the rules each would break, or why it is no candidate."""
-    parts = [f"{count} would break {rules}" for rules, count in sorted(broken.items(), key=lambda i: (-i[1], i[0]))]
+    parts = [
+        f"{count} would break {_in_words(rules)}"
+        for rules, count in sorted(broken.items(), key=lambda i: (-i[1], i[0]))
+    ]
     others = StepCandidates(entry.step, entry.quantity, entry.offered)
     others.rejected = [r for r in entry.rejected if r.partner != pick.partner.id]
     parts += [f"{count} {words}" for words, _, count, _ in others.counts()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 from sbn.text import escape
@@ -24,7 +24,10 @@ class Diagnostic:
     line: int
     column: int
     message: str
-    severity: str = "error"
+    severity: str = "error"  # or "warning", or "note" (what could not be checked, and why)
+    # The problem left input unread (a syntax error, an include not found): it is reported first,
+    # since what that input would declare is missing from every check after it.
+    unread: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         # Safe by construction, whatever a message forgot to quote: a file name or message from

@@ -7,6 +7,7 @@ import difflib
 import errno
 import gc
 import os
+import re
 import stat
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -175,6 +176,56 @@ class _Problem:
     refs: tuple[Origin, ...] = ()
     # A misspelt reference among many names: its "did you mean" is looked up only if it is reported.
     hint: tuple[str, Choices] | None = None
+    unread: bool = False  # it left input unread: reported first (Diagnostic.unread)
+
+
+# The words of a text, as ids and the parts of capabilities are written in it.
+_WORD = re.compile(r"[\w.-]+")
+
+
+@dataclass(frozen=True)
+class _Unread:
+    """Input that could not be read (a file, an include, a directory): what it would declare is unknown.
+
+    ``words`` are the words of its text; None when it may declare anything: its text is unknown, or
+    it may include other files.
+    """
+
+    label: str  # as a note names it
+    words: frozenset[str] | None
+
+    @classmethod
+    def of(cls, label: str, text: str | None) -> _Unread:
+        words = frozenset(_WORD.findall(text)) if text is not None else None
+        return cls(label, None if words is None or "include" in words else words)
+
+    def may_declare(self, name: str) -> bool:
+        # An id declared in a text is written in it (YAML escapes aside); so is each word of a capability.
+        return self.words is None or all(word in self.words for word in _WORD.findall(name))
+
+
+class _Unchecked:
+    """References to what no file read declares, but input that could not be read may: noted, not reported.
+
+    Reporting them would bury the one error that matters (a syntax error in partners.yaml) under
+    one "unknown partner" per module; a note per file says what was not checked, and why.
+    """
+
+    def __init__(self, unread: Sequence[_Unread]) -> None:
+        self.unread = unread
+        self.found: list[tuple[str, Path_, str, str, tuple[_Unread, ...]]] = []  # file, path, kind, word, causes
+        self.causes: dict[str, tuple[_Unread, ...]] = {}
+
+    def takes(self, file: str, path: Path_, kind: str, word: str) -> bool:
+        """Whether unread input may declare ``word``; if so, the reference is kept for a note."""
+        if not self.unread:
+            return False
+        causes = self.causes.get(word)
+        if causes is None:
+            causes = self.causes[word] = tuple(unread for unread in self.unread if unread.may_declare(word))
+        if causes:
+            self.found.append((file, path, kind, word, causes))
+        return bool(causes)
 
 
 @dataclass
@@ -218,6 +269,11 @@ class _Loader:
         self.items: dict[str, list[tuple[BaseModel, Origin]]] = {name: [] for name in SECTIONS}
         # Ids of items that are declared but invalid: references to them are not reported as unknown too.
         self.invalid_ids: dict[str, set[str]] = {name: set() for name in SECTIONS}
+        self.invalid_capabilities: set[str] = set()  # of invalid modules: no warning that nobody offers them
+        self.declared: dict[str, int] = dict.fromkeys(SECTIONS, 0)  # items written, valid or not, per section
+        self.request_files: list[str] = []  # files declaring requests, in load order
+        self.unread: list[_Unread] = []  # input that could not be read, in load order
+        self.path_unread: list[_Unread] = []  # of command-line directories, like path_diagnostics
         self.children: dict[str, list[str]] = defaultdict(list)
         self.escaped_order: dict[str, int] = {}
         self.checked_includes: dict[tuple[Path, str], tuple[str | bool, Path]] = {}
@@ -236,12 +292,14 @@ class _Loader:
                 source = decode(data, name)
             except SourceError as exc:
                 self.order.setdefault(name, len(self.order))
-                self.diagnostics.append(Diagnostic(name, 1, 1, f"cannot read standard input: {exc}"))
+                self.diagnostics.append(Diagnostic(name, 1, 1, f"cannot read standard input: {exc}", unread=True))
+                self.unread.append(_Unread.of(name, None))
                 self.files[STDIN] = _Loaded(Source(name, ""), STDIN, self.order[name])
                 return
             except InputError as error:
                 self.order.setdefault(name, len(self.order))
-                self.diagnostics.extend(error.diagnostics)
+                self.diagnostics.extend(_left_unread(error.diagnostics))
+                self.unread.append(_Unread.of(name, data.decode("utf-8", "replace")))
                 self.files[STDIN] = _Loaded(Source(name, ""), STDIN, self.order[name])
                 return
             self.follow(self.enter_source(source, STDIN, _here()))
@@ -254,9 +312,11 @@ class _Loader:
             raise UsageError(f"{shown_path(raw)}: the name holds a NUL character") from None
         if stat.S_ISDIR(mode):
             listing = walk(Path(raw))
+            unread = len(self.unread)
             notes = self.walk_notes(listing)
             self.diagnostics.extend(notes)
             self.path_diagnostics.extend(notes)
+            self.path_unread.extend(self.unread[unread:])
             if not listing.files:
                 raise UsageError(f"{shown_path(raw)}: no *.yaml or *.yml file in this directory" + _not_read(listing))
             for child in listing.files:
@@ -269,9 +329,10 @@ class _Loader:
     def walk_notes(self, listing: Walk) -> list[Diagnostic]:
         """What a directory walk did not read, said at the place."""
         notes = [
-            Diagnostic(display_name(folder), 1, 1, f"cannot read directory: {why}")
+            Diagnostic(display_name(folder), 1, 1, f"cannot read directory: {why}", unread=True)
             for folder, why in listing.unreadable
         ]
+        self.unread.extend(_Unread.of(f"directory {display_name(folder)}", None) for folder, _ in listing.unreadable)
         notes += [
             Diagnostic(
                 display_name(path),
@@ -323,10 +384,13 @@ class _Loader:
             # A link in a directory that leads out of the project: named as found, the target never.
             if key not in self.refused:
                 self.refused.add(key)
-                refusal = Diagnostic(_as_found(path), 1, 1, OUTSIDE_LINK)
+                refusal = Diagnostic(_as_found(path), 1, 1, OUTSIDE_LINK, unread=True)
                 self.diagnostics.append(refusal)
+                unread = _Unread.of(_as_found(path), None)
+                self.unread.append(unread)
                 if origin is None:  # found in a directory named on the command line: in no file's unit
                     self.path_diagnostics.append(refusal)
+                    self.path_unread.append(unread)
             return None
         name = display_name(path, key)
         try:
@@ -335,9 +399,11 @@ class _Loader:
         except (SourceError, InputError) as error:
             self.order.setdefault(name, len(self.order))
             if isinstance(error, SourceError):
-                self.diagnostics.append(Diagnostic(name, 1, 1, f"cannot read file: {error}"))
+                self.diagnostics.append(Diagnostic(name, 1, 1, f"cannot read file: {error}", unread=True))
+                self.unread.append(_Unread.of(name, None))
             else:
-                self.diagnostics.extend(error.diagnostics)
+                self.diagnostics.extend(_left_unread(error.diagnostics))
+                self.unread.append(_Unread.of(name, raw.decode("utf-8", "replace")))
             self.files[key] = _Loaded(Source(name, ""), key, self.order[name])
             return None
         del raw
@@ -354,7 +420,8 @@ class _Loader:
         try:
             data, yaml_problems = read_data(source)  # no node tree: many times the data
         except InputError as error:
-            self.diagnostics.extend(error.diagnostics)
+            self.diagnostics.extend(_left_unread(error.diagnostics))
+            self.unread.append(_Unread.of(source.name, source.text))
             return None
         self.diagnostics.extend(yaml_problems)
         if data is None:
@@ -365,10 +432,12 @@ class _Loader:
                     source.name,
                     (),
                     "the top level must be a mapping of network, include, partners, modules, resources, requests",
+                    unread=True,
                 )
             )
+            self.unread.append(_Unread.of(source.name, source.text))
             return None
-        self.check_document(source.name, data)
+        self.check_document(source, data)
         targets = self.include_targets(source.name, data, directory)
         del data  # not kept while the included files load
         self.stack.append(key)
@@ -399,17 +468,21 @@ class _Loader:
         """Where each include leads: (index, path, is a directory), every one checked before it is read."""
         includes = data.get("include")
         if not isinstance(includes, list):
+            if includes is not None:  # the shell's schema says what is wrong
+                self.unread.append(_Unread.of(f"the includes of {name}", None))
             return []
         targets = []
         for index, entry in enumerate(includes):
             if not isinstance(entry, str):
+                self.unread.append(_Unread.of(f"the includes of {name}", None))
                 continue
             checked = (directory, entry)
             if checked not in self.checked_includes:  # a file may name one path thousands of times
                 self.checked_includes[checked] = (self.refuse_include(entry, directory), directory / entry)
             refusal, target = self.checked_includes[checked]
             if isinstance(refusal, str):
-                self.problems.append(_Problem(name, ("include", index), refusal))
+                self.problems.append(_Problem(name, ("include", index), refusal, unread=True))
+                self.unread.append(_Unread.of(f"the include {quote(entry)} of {name}", None))
             else:
                 targets.append((index, target, refusal))
         return targets
@@ -448,7 +521,8 @@ class _Loader:
 
     # -- schema --------------------------------------------------------------------------
 
-    def check_document(self, name: str, data: dict[str, Any]) -> None:
+    def check_document(self, source: Source, data: dict[str, Any]) -> None:
+        name = source.name
         for key in data:
             if key not in TOP_LEVEL:
                 self.problems.append(
@@ -458,7 +532,7 @@ class _Loader:
         try:
             document = Document.model_validate(shell)
         except ValidationError as error:
-            self.add_validation_errors(name, (), error, Document)
+            self.add_validation_errors(name, (), error, Document, unread=("include",))
             document = None
         if document is not None and document.network is not None:
             self.network.append((document.network, Origin(name, ("network",))))
@@ -467,8 +541,12 @@ class _Loader:
                 continue
             entries = data[section]
             if not isinstance(entries, list):
-                self.problems.append(_Problem(name, (section,), f"{section} must be a list of {section}"))
+                self.problems.append(_Problem(name, (section,), f"{section} must be a list of {section}", unread=True))
+                self.unread.append(_Unread.of(name, source.text))
                 continue
+            self.declared[section] += len(entries)
+            if section == "requests" and entries:
+                self.request_files.append(name)
             for index, entry in enumerate(entries):
                 path = (section, index)
                 try:
@@ -477,6 +555,8 @@ class _Loader:
                     self.add_validation_errors(name, path, error, model)
                     if isinstance(entry, dict) and isinstance(entry.get("id"), str):
                         self.invalid_ids[section].add(entry["id"])
+                    if section == "modules" and isinstance(entry, dict) and isinstance(entry.get("capability"), str):
+                        self.invalid_capabilities.add(entry["capability"])
                     continue
                 if self.lean and isinstance(item, Module):
                     strings = self.strings
@@ -487,13 +567,17 @@ class _Loader:
                 else:
                     self.items[section].append((item, Origin(name, path)))
 
-    def add_validation_errors(self, name: str, prefix: Path_, error: ValidationError, model: type[BaseModel]) -> None:
+    def add_validation_errors(
+        self, name: str, prefix: Path_, error: ValidationError, model: type[BaseModel], unread: Path_ = ()
+    ) -> None:
+        """Each error of ``error``; those at a field of ``unread`` left input unread (a bad include)."""
         for detail in error.errors(include_url=False):
             if _item_errors_explain(detail):
                 continue
             loc = tuple(detail["loc"])
             message, at_key, loc = describe(detail, loc, model)
-            self.problems.append(_Problem(name, prefix + loc, message, at_key=at_key))
+            left = bool(loc) and loc[0] in unread
+            self.problems.append(_Problem(name, prefix + loc, message, at_key=at_key, unread=left))
 
     # -- results -------------------------------------------------------------------------
 
@@ -520,16 +604,60 @@ class _Loader:
             line, column = position(problem.file, problem.path, problem.at_key)
             message = problem.message
             if problem.refs:
-                places = [f"{ref.file}:{':'.join(map(str, position(ref.file, ref.path)))}" for ref in problem.refs]
+                places = [
+                    f"{ref.file}:{':'.join(map(str, position(ref.file, ref.path, problem.at_key)))}"
+                    for ref in problem.refs
+                ]
                 message = message.format(*places)
-            diagnostics.append((Diagnostic(problem.file, line, column, message, problem.severity), problem))
+            diagnostic = Diagnostic(problem.file, line, column, message, problem.severity, unread=problem.unread)
+            diagnostics.append((diagnostic, problem))
         return diagnostics
 
-    def sort_key(self, diagnostic: Diagnostic) -> tuple[int, int, int]:
+    def sort_key(self, diagnostic: Diagnostic) -> tuple[bool, int, int, int]:
+        """What left input unread first, then file by file in load order, line, column."""
         # Diagnostics hold file names escaped (sbn.text); the load order is kept by the names as read.
         if len(self.escaped_order) != len(self.order):
             self.escaped_order = {escape(name): order for name, order in self.order.items()}
-        return self.escaped_order.get(diagnostic.file, len(self.order)), diagnostic.line, diagnostic.column
+        order = self.escaped_order.get(diagnostic.file, len(self.order))
+        return not diagnostic.unread, order, diagnostic.line, diagnostic.column
+
+    def notes(self, unchecked: _Unchecked) -> list[tuple[Diagnostic, None]]:
+        """One note per file holding references that unread input may declare: what was not checked, and why."""
+        # A resource a module uses is a key of its 'uses': placed there, as its unknown-resource error is.
+        places = self.resolve(
+            [_Problem(file, path, "", at_key=kind == "resource") for file, path, kind, *_ in unchecked.found]
+        )
+        by_file: dict[str, list[tuple[tuple[int, int], str, str, tuple[_Unread, ...]]]] = defaultdict(list)
+        for (place, _), (file, _, kind, word, reasons) in zip(places, unchecked.found, strict=True):
+            by_file[file].append(((place.line, place.column), kind, word, reasons))
+        rank = {unread: index for index, unread in reversed(list(enumerate(unchecked.unread)))}
+        notes = []
+        for file, found in by_file.items():
+            found.sort(key=lambda item: item[0])
+            what = []
+            named = 0
+            for kind, plural in _NOTED.items():
+                words = list(dict.fromkeys(word for _, of, word, _ in found if of == kind))
+                if words:
+                    what.append(f"{_count(len(words), kind, plural)} ({_some(words)})")
+                    named += len(words)
+            causes = sorted({cause for *_, reasons in found for cause in reasons}, key=rank.__getitem__)
+            labels = _some([cause.label for cause in causes], quoted=False)
+            message = (
+                f"{' and '.join(what)} not found, not reported: "
+                f"{labels}, which could not be read, may declare {'it' if named == 1 else 'them'}"
+            )
+            line, column = found[0][0]
+            notes.append((Diagnostic(file, line, column, message, "note"), None))
+        return notes
+
+
+def no_network(partners: int = 0, where: str = "on the command line too (plan and who: --network PATH)") -> str:
+    """What to say when the files read declare no module: most often the network was left out."""
+    return (
+        f"the files read declare {_count(partners, 'partner')} and 0 modules: is the network missing? "
+        f"Name its files or folder {where}, or include them (include: [PATH])"
+    )
 
 
 OUTSIDE_LINK = "a link that leads outside the project: not read (--allow-outside PATH reads files outside it)"
@@ -567,8 +695,27 @@ def _not_read(listing: Walk) -> str:
     return said
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
+# What a note about unchecked references names, and how.
+_NOTED = {"partner": "partners", "capability": "capabilities", "resource": "resources"}
+SOME = 3
+
+
+def _some(names: Sequence[str], quoted: bool = True) -> str:
+    """The first few names, then how many more: 'a', 'b', 'c' and 4 more."""
+    shown = [quote(name) if quoted else name for name in names[:SOME]]
+    if len(names) > SOME:
+        return f"{', '.join(shown)} and {len(names) - SOME:,} more"
+    if len(shown) > 1 and not quoted:
+        return f"{', '.join(shown[:-1])} and {shown[-1]}"
+    return ", ".join(shown)
+
+
+def _left_unread(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return [dataclasses.replace(diagnostic, unread=True) for diagnostic in diagnostics]
 
 
 def _chain(names: Sequence[str], what: str) -> str:
@@ -578,10 +725,15 @@ def _chain(names: Sequence[str], what: str) -> str:
     return " -> ".join(names[:MAX_CHAIN_SHOWN]) + f" -> ... -> {names[-1]} (a cycle of {len(names) - 1:,} {what})"
 
 
-def unknown_field(key: str, allowed: Iterable[str] | Choices, what: str = "field") -> str:
-    """An unknown name among a few (fields, criteria, or a small network's ids): the close one, or them all."""
+def unknown_field(key: str, allowed: Iterable[str] | Choices, what: str = "field", where: str = "") -> str:
+    """An unknown name among a few (fields, criteria, or a small network's ids): the close one, or them all.
+
+    ``where`` follows the name (" in 'optimize'"), before the hint or the list.
+    """
     choices = allowed if isinstance(allowed, Choices) else Choices(allowed)
-    message = f"unknown {what} {quote(key)}"
+    message = f"unknown {what} {quote(key)}{where}"
+    if not choices.names:
+        return f"{message}: the files read declare no {what}"
     close = choices.closest(str(key))
     if close:
         return f"{message} (did you mean {quote(close)}?)"
@@ -686,13 +838,12 @@ def describe(detail: Any, loc: Path_, model: type[BaseModel]) -> tuple[str, bool
         return f"{quote(field_name)} must be a whole number", False, loc
     if kind == "literal_error":
         value = detail.get("input")
-        criterion = unknown_field(str(value), CRITERIA, "criterion")
-        return f"{criterion} in 'optimize'", False, loc
-    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact", "sbn_start"):
+        return unknown_field(str(value), CRITERIA, "criterion", " in 'optimize'"), False, loc
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"):
         return f"{quote(field_name)} must be a date like 2027-03-01", False, loc
     if kind == "too_short":
         return f"{quote(field_name)} must not be empty", False, loc
-    if kind == "sbn_deadline":
+    if kind in ("sbn_deadline", "sbn_start"):
         return f"{quote(field_name)} {detail['msg']}", False, loc
     if kind == "sbn_resource_kind":
         return detail["msg"], False, loc
@@ -736,6 +887,8 @@ def _finish(loader: _Loader) -> Network[Any]:
             item_id = item.id  # type: ignore[attr-defined]
             if item_id in target:
                 problems.append(_duplicate(kind, item_id, origin, origins[(kind, item_id)]))
+                if isinstance(item, Module):  # left out, but it is there: no "no module offers" for its capability
+                    loader.invalid_capabilities.add(item.capability)
                 continue
             target[item_id] = item  # type: ignore[assignment]
             origins[(kind, item_id)] = origin
@@ -744,12 +897,30 @@ def _finish(loader: _Loader) -> Network[Any]:
                 first_ref = refs.setdefault(ref.id, ref)
                 if first_ref is not ref:
                     problems.append(_duplicate("module", ref.id, ref.origin, first_ref.origin))
+                    loader.invalid_capabilities.add(ref.capability)
     if len(loader.network) > 1:
         first = loader.network[0][1]
         for _, origin in loader.network[1:]:
             problems.append(
                 _Problem(
                     origin.file, origin.path, "network declared more than once: first at {}", at_key=True, refs=(first,)
+                )
+            )
+        # Several networks' folders given at once (sbn plan examples/): say what to do, as validate does.
+        # Networks that include each other are one to validate too: their fix is to drop a block.
+        separate = len(_network_units(loader)[0])
+        if separate > 1:
+            names = [quote(declared.name) if declared.name else "an unnamed one" for declared, _ in loader.network]
+            second = loader.network[1][1]
+            problems.append(
+                _Problem(
+                    second.file,
+                    second.path,
+                    f"the files read hold {separate} separate networks, {_some(names, quoted=False)}: plan, who "
+                    "and network read all the files they are given as one network, so give them one network's "
+                    "files (sbn validate checks each network under a folder on its own)",
+                    at_key=True,
+                    severity="note",
                 )
             )
     info = loader.network[0][0] if loader.network else NetworkInfo()
@@ -762,14 +933,27 @@ def _finish(loader: _Loader) -> Network[Any]:
         else ((origins[("module", module.id)], module.partner) for module in modules.values())
     )
     invalid_partners = loader.invalid_ids["partners"]
-    check_references(partners, module_partners, requests, origins, info, by_capability, problems, invalid_partners)
+    offered: Collection[str] = by_capability
+    if loader.invalid_capabilities:
+        offered = loader.invalid_capabilities.union(by_capability)
+    unchecked = _Unchecked(loader.unread)
+    # Requests read with no partner and no module: the network was most likely left out of the command or
+    # of an include. One note says so instead of a warning per step that nobody offers its capability.
+    missing = requests and not loader.declared["partners"] and not loader.declared["modules"] and not loader.unread
+    check_references(
+        partners, module_partners, requests, origins, info, offered, problems, invalid_partners, unchecked, not missing
+    )
     module_uses = (
         ((ref.origin, ref.uses) for ref in refs.values() if ref.uses)
         if loader.lean
         else ((origins[("module", m.id)], tuple(m.uses)) for m in modules.values() if m.uses)
     )
-    check_resources(resources, module_uses, partners, origins, problems, loader.invalid_ids)
-    found = [(diagnostic, None) for diagnostic in loader.diagnostics] + loader.resolve(problems)
+    check_resources(resources, module_uses, partners, origins, problems, loader.invalid_ids, unchecked)
+    found: list[tuple[Diagnostic, _Problem | None]] = [(diagnostic, None) for diagnostic in loader.diagnostics]
+    if missing:
+        found.append((Diagnostic(loader.request_files[0], 1, 1, no_network(), "note", unread=True), None))
+    found += loader.resolve(problems)
+    found += loader.notes(unchecked)
     found.sort(key=lambda pair: loader.sort_key(pair[0]))
     # "Did you mean" among many names only for what is reported (validate prints the first MAX_REPORTED).
     diagnostics = [
@@ -800,13 +984,20 @@ def check_resources(
     origins: dict[tuple[str, str], Origin],
     problems: list[_Problem],
     invalid: dict[str, set[str]],
+    unchecked: _Unchecked | None = None,
 ) -> None:
-    """References to and from resources: each id a module uses is declared, each owner a partner (SPEC §6)."""
+    """References to and from resources: each id a module uses is declared, each owner a partner (SPEC §6).
+
+    References that input which could not be read may declare go to ``unchecked``, not to ``problems``.
+    """
+    if unchecked is None:
+        unchecked = _Unchecked(())
     declared = set(resources) | invalid["resources"]
     choices = Choices(sorted(declared))
     for origin, uses in module_uses:
         for resource_id in uses:
-            if resource_id not in declared:
+            where = (*origin.path, "uses", resource_id)
+            if resource_id not in declared and not unchecked.takes(origin.file, where, "resource", resource_id):
                 problem = _unknown_reference(
                     origin.file, (*origin.path, "uses", resource_id), resource_id, choices, "resource"
                 )
@@ -817,6 +1008,8 @@ def check_resources(
     for resource in resources.values():
         if resource.partner is not None and resource.partner not in owners:
             origin = origins[("resource", resource.id)]
+            if unchecked.takes(origin.file, (*origin.path, "partner"), "partner", resource.partner):
+                continue
             problems.append(
                 _unknown_reference(origin.file, (*origin.path, "partner"), resource.partner, partner_choices, "partner")
             )
@@ -831,17 +1024,23 @@ def check_references(
     by_capability: Collection[str],
     problems: list[_Problem],
     declared: Collection[str] = (),
+    unchecked: _Unchecked | None = None,
+    offers: bool = True,
 ) -> list[_Problem]:
     """References between items: partners, steps, cycles; and capabilities nobody offers.
 
     ``module_partners`` holds each module's origin and partner id; ``by_capability`` the capabilities offered.
     ``declared`` holds the ids of partners declared but invalid: they are reported once, not again where referenced.
+    References that input which could not be read may declare go to ``unchecked``, not to ``problems``.
+    Without ``offers``, capabilities nobody offers are not warned about.
     """
     declared = set(declared) | set(partners)
     choices = Choices(sorted(declared))  # built once: a "did you mean" is looked up only where reported
+    if unchecked is None:
+        unchecked = _Unchecked(())
 
     def unknown_partner(origin: Origin, path: Path_, partner_id: str) -> None:
-        if partner_id not in declared:
+        if partner_id not in declared and not unchecked.takes(origin.file, origin.path + path, "partner", partner_id):
             problems.append(_unknown_reference(origin.file, origin.path + path, partner_id, choices, "partner"))
 
     for origin, partner_id in module_partners:
@@ -880,13 +1079,18 @@ def check_references(
                     f"dates need time_unit 'day'; the network's is {quote(info.time_unit)}",
                 )
             )
-        check_steps(request, origin, declared, problems, choices)
+        check_steps(request, origin, declared, problems, choices, unchecked)
         for index, step in enumerate(request.steps):
-            if step.capability not in by_capability:
+            where = (*origin.path, "steps", index, "capability")
+            if (
+                offers
+                and step.capability not in by_capability
+                and not unchecked.takes(origin.file, where, "capability", step.capability)
+            ):
                 warnings.append(
                     _Problem(
                         origin.file,
-                        (*origin.path, "steps", index, "capability"),
+                        where,
                         f"no module offers capability {quote(step.capability)} (step {quote(step.id)})",
                         severity="warning",
                     )
@@ -901,6 +1105,7 @@ def check_steps(
     partners: Collection[str],
     problems: list[_Problem],
     partner_choices: Choices | None = None,
+    unchecked: _Unchecked | None = None,
 ) -> None:
     """Step ids unique, `after` and pins resolvable, and no cycle."""
     seen: dict[str, int] = {}
@@ -917,7 +1122,13 @@ def check_steps(
             )
         else:
             seen[step.id] = index
-        if step.partner is not None and step.partner not in partners:
+        if (
+            step.partner is not None
+            and step.partner not in partners
+            and not (
+                unchecked is not None and unchecked.takes(origin.file, (*path, "partner"), "partner", step.partner)
+            )
+        ):
             if partner_choices is None:
                 partner_choices = Choices(sorted(partners))
             problems.append(
@@ -961,10 +1172,7 @@ def _load_units(paths: Sequence[str], allow_outside: Sequence[str] = ()) -> list
         loader.load_path(raw)
     if len(loader.network) <= 1:
         return [_attempt(loader)]
-    ordered = sorted(loader.files.values(), key=lambda loaded: loaded.order)
-    with_network = {origin.file for _, origin in loader.network}
-    declares = {loaded.key for loaded in ordered if loaded.source.name in with_network}
-    network_units, loose = _units(loader, [loaded.key for loaded in ordered], declares)
+    network_units, loose = _network_units(loader)
     if len(network_units) == 1:
         network_units[0].extend(loose)
     elif loose:
@@ -976,6 +1184,7 @@ def _load_units(paths: Sequence[str], allow_outside: Sequence[str] = ()) -> list
     loaders = []
     for unit_keys in network_units:
         fresh = _Loader(project, lean=True)
+        fresh.unread.extend(loader.path_unread)  # what the directories named did not yield may be any unit's
         loaders.append(fresh)
         for key in unit_keys:
             if key == STDIN:
@@ -995,6 +1204,14 @@ def _load_units(paths: Sequence[str], allow_outside: Sequence[str] = ()) -> list
         else:
             results[0] = dataclasses.replace(first, warnings=tuple(notes) + first.warnings)
     return results
+
+
+def _network_units(loader: _Loader) -> tuple[list[list[str]], list[str]]:
+    """The roots of each unit that declares a network, and of those that do not (see _units)."""
+    ordered = sorted(loader.files.values(), key=lambda loaded: loaded.order)
+    with_network = {origin.file for _, origin in loader.network}
+    declares = {loaded.key for loaded in ordered if loaded.source.name in with_network}
+    return _units(loader, [loaded.key for loaded in ordered], declares)
 
 
 def _units(loader: _Loader, ordered: list[str], declares: set[str]) -> tuple[list[list[str]], list[str]]:

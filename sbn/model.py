@@ -133,12 +133,22 @@ def _deadline(value: Any) -> Decimal | date:
 
 
 def _start(value: Any) -> Any:
-    """A calendar date only: never a number read as a timestamp, never a date with a time."""
+    """A calendar date only: never a number read as a timestamp, never a date with a time.
+
+    The value is echoed, quoted (sbn.text): a date that does not exist, or text that is no date.
+    """
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, str) and _DATE.fullmatch(value.strip()):
-        return value.strip()
-    raise PydanticCustomError("sbn_start", "must be a date like 2027-03-01", {})
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise PydanticCustomError("sbn_date", "invalid date {value}", {"value": quote(value.strip())}) from None
+    if isinstance(value, str):
+        given = quote(value.strip())
+    else:
+        given = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else quote(value)
+    raise PydanticCustomError("sbn_start", "must be a date like 2027-03-01, got {value}", {"value": given})
 
 
 def _whole(value: Any) -> Any:

@@ -222,7 +222,8 @@ class MinOrderValue(AmountFilter):
             return None
         partner = offer.partner.id
         return lambda: (
-            f"costs {money(cents(cost), currency)}, below partner {partner}'s minimum order value {number(minimum)}"
+            f"costs {money(cents(cost), currency)}, below partner {partner}'s minimum order value "
+            f"{money(cents(minimum), currency)}"
         )
 
 

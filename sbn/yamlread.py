@@ -169,20 +169,141 @@ def _line_column(text: str, index: int) -> tuple[int, int]:
 
 
 def _marked_error(source: Source, exc: yaml.MarkedYAMLError) -> Diagnostic:
+    """A YAML error placed where the mistake most likely is, as yamllint and rustc place them.
+
+    libyaml marks where it gave up (the problem mark) and where the construct it was reading
+    began (the context mark). An unclosed bracket or quote is reported where it opens, a
+    missing ':' at its key, each with where the parser gave up; an indentation error names
+    the list or mapping it breaks.
+    """
+    text = source.text
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = exc.problem or "invalid YAML"
-    if mark is not None and 0 <= mark.index < len(source.text) and source.text[mark.index] == "\t":
+    start = exc.context_mark
+    began = f"{start.line + 1}:{start.column + 1}" if start is not None else ""
+    gave_up = f"the parser gave up at {line}:{column}: {problem}"
+
+    def at_start(message: str) -> Diagnostic:
+        assert start is not None
+        return Diagnostic(source.name, start.line + 1, start.column + 1, f"invalid YAML: {message}")
+
+    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
         problem = "tab character: YAML is indented with spaces, never tabs"
-    elif exc.context and exc.context.endswith("; first occurrence") and exc.context_mark is not None:
+    elif exc.context and exc.context.endswith("; first occurrence") and start is not None:
         # libyaml says "found duplicate anchor; first occurrence" as context and "second occurrence" as problem.
         duplicate = exc.context.removeprefix("found ").removesuffix("; first occurrence")
-        problem = f"{duplicate}: first at line {exc.context_mark.line + 1}"
+        problem = f"{duplicate}: first at line {start.line + 1}"
+    elif start is not None and exc.context in _FLOW and problem.startswith("did not find expected ','"):
+        opener = text[start.index] if 0 <= start.index < len(text) else ""
+        if opener in _CLOSER and _closed_at(text, start.index) is None:
+            return at_start(f"{opener!r} is never closed ({gave_up})")
+        problem = f"{problem} (in the {_FLOW[exc.context]} that starts at {began}: is a ',' missing?)"
+    elif start is not None and exc.context == "while scanning a quoted scalar" and "end of stream" in problem:
+        opener = text[start.index] if 0 <= start.index < len(text) else '"'
+        return at_start(f"{opener!r} is never closed ({gave_up})")
+    elif start is not None and exc.context == "while scanning a simple key" and mark is not None:
+        return at_start(f"no ':' after this key ({gave_up})")
+    elif start is not None and exc.context in _BLOCK and mark is not None:
+        quoted = _quoted_before(text, mark.index)
+        if quoted is not None and quoted[0].line != quoted[1].line:
+            opened, closed = quoted
+            quote_char = text[opened.index]
+            return Diagnostic(
+                source.name,
+                opened.line + 1,
+                opened.column + 1,
+                f"invalid YAML: the {quote_char!r} opened here is closed only at {closed.line + 1}:{closed.column}, "
+                f"lines later: is a closing {quote_char!r} missing? ({gave_up})",
+            )
+        if quoted is not None:
+            problem = f"{problem}: text after the quoted value that ends at {line}:{quoted[1].column}; quote all of it"
+        elif mark.line > start.line:
+            problem = f"{problem}: check the indentation of this line against the {_BLOCK[exc.context]} at {began}"
+        else:
+            problem = f"{problem} ({exc.context})"
+    elif problem == "mapping values are not allowed in this context":
+        problem = f"{problem} (a line indented too far, or a value holding ': ' that needs quotes)"
     elif exc.context and problem.startswith("but "):
         problem = f"{exc.context}, {problem}"
     elif exc.context and exc.context not in problem:
         problem = f"{problem} ({exc.context})"
     return Diagnostic(source.name, line, column, f"invalid YAML: {problem}")
+
+
+_FLOW = {"while parsing a flow sequence": "list", "while parsing a flow mapping": "mapping"}
+_BLOCK = {"while parsing a block mapping": "mapping", "while parsing a block collection": "list"}
+_CLOSER = {"[": "]", "{": "}"}
+
+
+def _closed_at(text: str, index: int) -> int | None:
+    """Where the bracket at ``index`` is closed, skipping quoted text and comments; None if it never is."""
+    expected = [_CLOSER[text[index]]]
+    position = index + 1
+    size = len(text)
+    while position < size:
+        char = text[position]
+        if char in _CLOSER:
+            expected.append(_CLOSER[char])
+        elif char in "]}":
+            if char != expected.pop():
+                return None  # closed by the wrong bracket: this one never is
+            if not expected:
+                return position
+        elif char in "'\"" and text[position - 1] in " \t\n[{,:?":
+            position = _quote_end(text, position)
+        elif char == "#" and text[position - 1] in " \t\n":
+            end = text.find("\n", position)
+            position = size if end < 0 else end
+        position += 1
+    return None
+
+
+def _quote_end(text: str, index: int) -> int:
+    """The index of the quote closing the one at ``index`` (YAML escapes: '' in single, \\ in double)."""
+    quote_char = text[index]
+    position = index + 1
+    while True:
+        position = text.find(quote_char, position)
+        if position < 0:
+            return len(text)
+        if quote_char == '"':
+            escaping = position
+            while text[escaping - 1] == "\\":
+                escaping -= 1
+            if (position - escaping) % 2:  # an odd run of backslashes escapes the quote
+                position += 1
+                continue
+        elif text.startswith("''", position):
+            position += 2
+            continue
+        return position
+
+
+def _quoted_before(text: str, index: int) -> tuple[yaml.Mark, yaml.Mark] | None:
+    """Start and end of the quoted value just before ``index``, if the last token there is one.
+
+    Read again token by token, only when a quote ends right before: a string whose closing quote
+    is missing runs on to the next quote, and the parser gives up only after it.
+    """
+    before = text[:index].rstrip(" ")
+    if not before.endswith(("'", '"')):
+        return None
+    scanner = _Parser(text)
+    last = None
+    try:
+        while True:
+            token = scanner.get_token()
+            if token is None or token.start_mark.index >= index:
+                break
+            last = token
+    except yaml.YAMLError:
+        pass
+    finally:
+        scanner.dispose()
+    if isinstance(last, yaml.ScalarToken) and last.style in ("'", '"') and last.end_mark.index == len(before):
+        return last.start_mark, last.end_mark
+    return None
 
 
 def node_position(node: Node) -> tuple[int, int]:

@@ -437,3 +437,50 @@ def test_time_limit_inf_means_no_limit_and_nan_is_refused(tmp_path: Path) -> Non
     assert out == invoke("plan", WEBSHOP, "--format", "json")[1]
     code, _, err = invoke("plan", WEBSHOP, "--time-limit", "nan")
     assert code == 2 and "--time-limit" in err
+
+
+NO_NETWORK = (
+    "note: the files read declare 0 partners and 0 modules: is the network missing? Name its files or folder "
+    "on the command line too (plan and who: --network PATH), or include them (include: [PATH])"
+)
+
+
+def test_a_request_file_planned_without_its_network_says_the_network_is_missing(tmp_path: Path) -> None:
+    # A forgotten include (issue 16, defect 5): one note first, instead of a warning per step.
+    requests = tmp_path / "requests.yaml"
+    requests.write_text("requests:\n  - id: r\n    steps: [{capability: assembly}, {capability: painting}]\n")
+    code, out, err = invoke("plan", str(requests))
+    assert code == 1
+    assert err.splitlines() == [f"{requests}:1:1: {NO_NETWORK}"]
+    assert "no module in the network offers this capability" in out
+
+
+def test_the_same_request_file_with_its_network_gets_no_note(tmp_path: Path) -> None:
+    requests = tmp_path / "requests.yaml"
+    requests.write_text("requests:\n  - id: r\n    steps: [{capability: assembly}]\n")
+    code, _, err = invoke("plan", str(requests), "--network", "examples/webshop")
+    assert (code, err) == (0, "")
+
+
+def test_plan_of_a_folder_of_several_networks_says_what_to_do() -> None:
+    # validate checks each network on its own and says so; plan reads one network (issue 16, defect 6).
+    code, out, err = invoke("plan", "examples/")
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "examples/webshop/network.yaml:13:1: error: network declared more than once: "
+        "first at examples/heat-transition/network.yaml:12:1",
+        "examples/webshop/network.yaml:13:1: note: the files read hold 2 separate networks, 'heat-transition-utrecht' "
+        "and 'voltwerk-webshop': plan, who and network read all the files they are given as one network, "
+        "so give them one network's files (sbn validate checks each network under a folder on its own)",
+    ]
+    # One network's folder: no such note.
+    assert invoke("plan", "examples/webshop/requests.yaml")[2] == ""
+
+
+def test_a_backup_that_would_overload_a_resource_says_so_in_the_words_of_the_files() -> None:
+    # Not the rule's internal name resource_at_once: what a network author writes, at_once.
+    code, out, _ = invoke("plan", "examples/heat-transition/crews.yaml", "--backups", "--format", "json")
+    assert code == 0
+    supply = json.loads(out)["plans"][0]["assignments"][0]
+    assert (supply["step"], supply["backup"]) == ("supply", None)
+    assert supply["backup_reason"] == "no module of another partner fits: 2 would break a resource's at_once"

@@ -150,7 +150,7 @@ def assert_clean(directory: Path, raw: bytes) -> None:
         assert outcome.diagnostics
         for diagnostic in outcome.diagnostics:
             assert diagnostic.file and diagnostic.message
-            assert diagnostic.severity in ("error", "warning")
+            assert diagnostic.severity in ("error", "warning", "note")
             assert diagnostic.line >= 1 and diagnostic.column >= 1
             if diagnostic.file == display_name(path):
                 assert diagnostic.line <= lines, diagnostic

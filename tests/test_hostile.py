@@ -201,10 +201,11 @@ def test_a_link_leading_outside_is_reported_when_a_folder_holds_several_networks
     os.symlink(outside / "secrets.yaml", "d/evil.yaml")
     code, out, err = sbn_cli(runner, "validate", "d")
     assert (code, out) == (2, "")
+    # What was left unread comes first.
     assert err.splitlines()[:2] == [
-        "d/C.YAML:1:1: warning: not read: only files ending in .yaml or .yml are read (the suffix is case-sensitive)",
         "d/evil.yaml:1:1: error: a link that leads outside the project: not read "
         "(--allow-outside PATH reads files outside it)",
+        "d/C.YAML:1:1: warning: not read: only files ending in .yaml or .yml are read (the suffix is case-sensitive)",
     ]
 
 

@@ -416,7 +416,7 @@ BAD: list[object] = [
     # network: at most one across all files, both places named
     pytest.param(
         {"a.yaml": "network: {name: a}\ninclude: [b.yaml]\n", "b.yaml": "# b\nnetwork:\n  name: b\n"},
-        ["b.yaml:2:1: error: network declared more than once: first at a.yaml:1:10"],
+        ["b.yaml:2:1: error: network declared more than once: first at a.yaml:1:1"],
         id="network-twice",
     ),
     # safe loading: no tags that build objects
@@ -637,7 +637,7 @@ BAD: list[object] = [
     # unknown criterion in optimize
     pytest.param(
         {"a.yaml": "requests:\n  - id: r\n    optimize: [cost, tiem]\n    steps: [{capability: c}]\n"},
-        ["a.yaml:3:22: error: unknown criterion 'tiem' (did you mean 'time'?) in 'optimize'"],
+        ["a.yaml:3:22: error: unknown criterion 'tiem' in 'optimize' (did you mean 'time'?)"],
         id="unknown-criterion",
     ),
     # required fields: reported at the mapping that lacks them
@@ -841,7 +841,7 @@ BAD: list[object] = [
         },
         [
             "a.yaml:3:15: error: a date deadline needs a start date: add 'start'",
-            "a.yaml:6:12: error: 'start' must be a date like 2027-03-01",
+            "a.yaml:6:12: error: 'start': invalid date '2027-13-01'",
             "a.yaml:7:15: error: 'deadline': invalid date '2027-02-30'",
             "a.yaml:11:15: error: 'deadline' must be a number or a date like 2027-03-01, got '2027-03-05T10:00:00'",
         ],
@@ -857,14 +857,19 @@ BAD: list[object] = [
               - {id: s, start: 0, steps: [{capability: c}]}
               - {id: t, start: "2027-03-01T00:00:00", steps: [{capability: c}]}
               - {id: u, start: 2027-03-01 10:00, steps: [{capability: c}]}
+              - {id: v, start: [2027-03-01], steps: [{capability: c}]}
+              - {id: w, start: "\\x1b[2J2027-03-01", steps: [{capability: c}]}
             """
             )
         },
+        # the value is echoed, quoted as every user value is (issue 16, defect 6)
         [
-            "a.yaml:2:20: error: 'start' must be a date like 2027-03-01",
-            "a.yaml:3:20: error: 'start' must be a date like 2027-03-01",
-            "a.yaml:4:20: error: 'start' must be a date like 2027-03-01",
-            "a.yaml:5:20: error: 'start' must be a date like 2027-03-01",
+            "a.yaml:2:20: error: 'start' must be a date like 2027-03-01, got '86400'",
+            "a.yaml:3:20: error: 'start' must be a date like 2027-03-01, got '0'",
+            "a.yaml:4:20: error: 'start' must be a date like 2027-03-01, got '2027-03-01T00:00:00'",
+            "a.yaml:5:20: error: 'start' must be a date like 2027-03-01, got '2027-03-01 10:00'",
+            "a.yaml:6:20: error: 'start' must be a date like 2027-03-01, got a list",
+            "a.yaml:7:20: error: 'start' must be a date like 2027-03-01, got '\\x1b[2J2027-03-01'",
         ],
         id="start-not-a-date",
     ),
@@ -930,7 +935,8 @@ def test_validate_keeps_what_it_needs_of_each_module(write: Write) -> None:
 
 def test_every_problem_is_reported_in_one_run_in_file_order(write: Write) -> None:
     # Syntax, schema and reference errors in four files; an invalid partner (acme) is reported once,
-    # not again where it is referenced.
+    # not again where it is referenced. The syntax error comes first: it left a file unread. The
+    # partners referenced are not written in the unread file, so they are still reported.
     files: dict[str, str | bytes] = {
         "net.yaml": "network: {name: n}\ninclude: [partners.yaml, broken.yaml, requests.yaml]\nmodules:\n"
         "  - {id: m1, partner: acme, capability: weld}\n  - {id: m2, partner: nobody, capability: weld}\n"
@@ -943,11 +949,12 @@ def test_every_problem_is_reported_in_one_run_in_file_order(write: Write) -> Non
         "      - {id: b, capability: weld, after: [a]}\n",
     }
     assert problems(write, files) == [
+        "broken.yaml:3:4: error: invalid YAML: did not find expected '-' indicator: "
+        "check the indentation of this line against the list at 2:3",
         "net.yaml:5:23: error: unknown partner 'nobody'; expected one of: acme, bolt",
         "net.yaml:6:47: error: unknown field 'cots' (did you mean 'cost'?)",
         "partners.yaml:3:17: error: 'reputation' must be at most 1",
         "partners.yaml:5:31: error: unknown partner 'zed'; expected one of: acme, bolt",
-        "broken.yaml:3:4: error: invalid YAML: did not find expected '-' indicator (while parsing a block collection)",
         "requests.yaml:3:21: error: unknown partner 'bot' (did you mean 'bolt'?)",
         "requests.yaml:5:42: error: step cycle: a -> b -> a",
     ]
@@ -1018,3 +1025,209 @@ def test_load_units_is_one_unit_for_one_network(write: Write) -> None:
     (unit,) = load_units(["."])
     assert isinstance(unit, Network)
     assert list(unit.partners) == ["more", "acme", "bolt"]
+
+
+# -- input that could not be read: what it would declare is noted, not reported (issue 16, defect 2) --
+
+# A network split as users split it: partners in one file, modules in a folder, requests on their own.
+SPLIT = {
+    "net.yaml": "network: {name: split}\ninclude: [partners.yaml, modules]\n",
+    "partners.yaml": "partners:\n  - id: acme\n    region: NL\n  - id: bolt\n    region: NL\n",
+    "modules/weld.yaml": "modules:\n  - {id: acme-weld, partner: acme, capability: weld}\n",
+    "modules/paint.yaml": "modules:\n  - {id: bolt-paint, partner: bolt, capability: paint}\n"
+    "  - {id: bolt-polish, partner: bolt, capability: polish}\n",
+    "requests.yaml": "include: [net.yaml]\nrequests:\n  - id: r\n    exclude: [bolt]\n    prefer: [acme]\n"
+    "    steps:\n      - {capability: weld, partner: acme}\n      - {capability: paint, after: [weld]}\n",
+}
+# partners.yaml with its second item mis-indented by one space: libyaml stops there.
+MISINDENTED = "partners:\n  - id: acme\n    region: NL\n  - id: bolt\n   region: NL\n"
+PARTNERS_UNREAD = (
+    "invalid YAML: did not find expected '-' indicator: check the indentation of this line against the list at 2:3"
+)
+
+
+def test_a_syntax_error_in_the_partners_file_comes_first_and_the_references_into_it_are_one_note_per_file(
+    write: Write,
+) -> None:
+    files = {**SPLIT, "partners.yaml": MISINDENTED}
+    assert problems(write, files, "requests.yaml") == [
+        f"partners.yaml:5:4: error: {PARTNERS_UNREAD}",
+        "requests.yaml:4:15: note: 2 partners ('bolt', 'acme') not found, not reported: "
+        "partners.yaml, which could not be read, may declare them",
+        "modules/paint.yaml:2:31: note: 1 partner ('bolt') not found, not reported: "
+        "partners.yaml, which could not be read, may declare it",
+        "modules/weld.yaml:2:30: note: 1 partner ('acme') not found, not reported: "
+        "partners.yaml, which could not be read, may declare it",
+    ]
+
+
+def test_the_same_network_read_whole_reports_its_partners(write: Write) -> None:
+    # Binds the other way: with partners.yaml read, the same references are checked and pass.
+    network = load(write, SPLIT, "requests.yaml")
+    assert list(network.partners) == ["acme", "bolt"]
+
+
+def test_a_reference_the_unread_file_does_not_mention_is_still_an_error(write: Write) -> None:
+    # 'acmee' is not written in partners.yaml: it cannot declare it, so the typo is reported as ever.
+    files = {**SPLIT, "partners.yaml": MISINDENTED}
+    files["modules/weld.yaml"] = "modules:\n  - {id: acme-weld, partner: acmee, capability: weld}\n"
+    found = problems(write, files, "net.yaml")
+    assert found[0] == f"partners.yaml:5:4: error: {PARTNERS_UNREAD}"
+    assert "modules/weld.yaml:2:30: error: unknown partner 'acmee': the files read declare no partner" in found
+
+
+def test_a_module_file_that_cannot_be_read_turns_the_capability_warnings_it_may_answer_into_a_note(
+    write: Write,
+) -> None:
+    files = {**SPLIT, "modules/paint.yaml": "modules:\n  - {id: bolt-paint, partner: bolt, capability: paint\n"}
+    files["requests.yaml"] += "      - {capability: fly}\n"
+    with pytest.raises(InputError) as info:
+        load(write, files, "requests.yaml")
+    assert [d.render() for d in info.value.diagnostics] == [
+        "modules/paint.yaml:2:5: error: invalid YAML: '{' is never closed "
+        "(the parser gave up at 3:1: did not find expected ',' or '}')",
+        # 'fly' is not written in paint.yaml: nobody offers it, as before.
+        "requests.yaml:8:22: note: 1 capability ('paint') not found, not reported: "
+        "modules/paint.yaml, which could not be read, may declare it",
+        "requests.yaml:9:22: warning: no module offers capability 'fly' (step 'fly')",
+    ]
+
+
+def test_a_network_file_that_cannot_be_read_may_have_included_anything(write: Write) -> None:
+    # Its includes are lost with it, so every reference to what they would declare is noted.
+    files = {**SPLIT, "net.yaml": "network: {name: [split}\ninclude: [partners.yaml, modules]\n"}
+    assert problems(write, files, "requests.yaml") == [
+        "net.yaml:1:17: error: invalid YAML: '[' is never closed "
+        "(the parser gave up at 1:23: did not find expected ',' or ']')",
+        "requests.yaml:4:15: note: 2 partners ('bolt', 'acme') and 2 capabilities ('weld', 'paint') not found, "
+        "not reported: net.yaml, which could not be read, may declare them",
+    ]
+
+
+def test_an_include_not_found_comes_first_and_is_named_in_the_notes(write: Write) -> None:
+    files = {**SPLIT, "net.yaml": "network: {name: split}\ninclude: [modules, partner.yaml]\n"}
+    assert problems(write, files, "requests.yaml") == [
+        "net.yaml:2:20: error: included path not found: 'partner.yaml'",
+        "requests.yaml:4:15: note: 2 partners ('bolt', 'acme') not found, not reported: "
+        "the include 'partner.yaml' of net.yaml, which could not be read, may declare them",
+        "modules/paint.yaml:2:31: note: 1 partner ('bolt') not found, not reported: "
+        "the include 'partner.yaml' of net.yaml, which could not be read, may declare it",
+        "modules/weld.yaml:2:30: note: 1 partner ('acme') not found, not reported: "
+        "the include 'partner.yaml' of net.yaml, which could not be read, may declare it",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("partners", "error"),
+    [
+        # a list written as a mapping
+        ("partners:\n  id: acme\n  id2: bolt\n", "partners.yaml:2:3: error: partners must be a list of partners"),
+        # the whole file a list: 'partners:' forgotten
+        (
+            "- id: acme\n- id: bolt\n",
+            "partners.yaml:1:1: error: the top level must be a mapping of "
+            "network, include, partners, modules, resources, requests",
+        ),
+        # not UTF-8
+        (
+            b"partners:\n  - id: acme\n  - id: bolt\n    name: \xff\n",
+            "partners.yaml:4:11: error: file is not UTF-8: byte 0xff cannot be decoded",
+        ),
+    ],
+)
+def test_whatever_leaves_the_partners_unread_turns_references_to_them_into_notes(
+    write: Write, partners: str | bytes, error: str
+) -> None:
+    found = problems(write, {**SPLIT, "partners.yaml": partners}, "net.yaml")
+    assert found[0] == error
+    assert [line.split(": note: ")[0] for line in found[1:]] == ["modules/paint.yaml:2:31", "modules/weld.yaml:2:30"]
+
+
+def test_a_partner_avoided_in_another_file_is_noted_when_its_file_cannot_be_read(write: Write) -> None:
+    files = {
+        "net.yaml": "include: [a.yaml, b.yaml]\npartners:\n  - {id: c, interests: {avoid: [b1]}}\n",
+        "a.yaml": "partners: [{id: a1}]\n",
+        "b.yaml": "partners: [{id: b1}\n",
+    }
+    assert problems(write, files) == [
+        "b.yaml:1:11: error: invalid YAML: '[' is never closed "
+        "(the parser gave up at 2:1: did not find expected ',' or ']')",
+        "net.yaml:3:33: note: 1 partner ('b1') not found, not reported: "
+        "b.yaml, which could not be read, may declare it",
+    ]
+
+
+def test_a_capability_offered_only_by_an_invalid_module_gets_no_warning(write: Write) -> None:
+    # The module's own error says what to fix; "no module offers 'weld'" would send the reader elsewhere.
+    files = {
+        "net.yaml": "partners: [{id: p}]\nmodules: [{id: m, partner: p, capability: weld, cots: 1}]\n"
+        "requests: [{id: r, steps: [{capability: weld}, {capability: fly}]}]\n"
+    }
+    assert problems(write, files) == [
+        "net.yaml:2:49: error: unknown field 'cots' (did you mean 'cost'?)",
+        "net.yaml:3:61: warning: no module offers capability 'fly' (step 'fly')",
+    ]
+
+
+def test_a_capability_offered_only_by_a_duplicate_module_gets_no_warning(write: Write) -> None:
+    # The duplicate id is the error; "no module offers 'paint'" would say the module is not there at all.
+    files = {
+        "net.yaml": "partners: [{id: p}]\nmodules:\n  - {id: m, partner: p, capability: weld}\n"
+        "  - {id: m, partner: p, capability: paint}\n"
+        "requests: [{id: r, steps: [{capability: weld}, {capability: paint}, {capability: fly}]}]\n"
+    }
+    assert problems(write, files) == [
+        "net.yaml:4:10: error: duplicate module id 'm': first declared at net.yaml:3:5",
+        "net.yaml:5:82: warning: no module offers capability 'fly' (step 'fly')",
+    ]
+
+
+def test_an_unknown_criterion_is_named_before_the_choices(write: Write) -> None:
+    files = {"net.yaml": "requests: [{id: r, optimize: [cheapest], steps: [{capability: c}]}]\n" + OFFERS_C}
+    assert problems(write, files)[0] == (
+        "net.yaml:1:31: error: unknown criterion 'cheapest' in 'optimize'; "
+        "expected one of: cost, time, partners, reputation, preferred"
+    )
+
+
+def test_an_unknown_partner_in_a_network_without_partners_says_so_instead_of_an_empty_list(write: Write) -> None:
+    files = {"net.yaml": "modules: [{id: m, partner: p, capability: c}]\n"}
+    assert problems(write, files) == ["net.yaml:1:28: error: unknown partner 'p': the files read declare no partner"]
+
+
+def test_validate_checks_the_same_way_as_plan_when_several_networks_share_a_folder(write: Write) -> None:
+    # Each network unit holds its own unread file: its notes stay with it, and it comes first.
+    for name, text in {**SPLIT, "partners.yaml": MISINDENTED}.items():
+        write(f"one/{name}", text)
+    write("two/net.yaml", "network: {name: two}\npartners: [{id: p}]\nmodules: [{id: m, partner: q, capability: c}]\n")
+    units = load_units(["."])
+    rendered = [[d.render() for d in unit.diagnostics] for unit in units if isinstance(unit, InputError)]
+    assert rendered == [
+        [
+            f"one/partners.yaml:5:4: error: {PARTNERS_UNREAD}",
+            "one/requests.yaml:4:15: note: 2 partners ('bolt', 'acme') not found, not reported: "
+            "one/partners.yaml, which could not be read, may declare them",
+            "one/modules/paint.yaml:2:31: note: 1 partner ('bolt') not found, not reported: "
+            "one/partners.yaml, which could not be read, may declare it",
+            "one/modules/weld.yaml:2:30: note: 1 partner ('acme') not found, not reported: "
+            "one/partners.yaml, which could not be read, may declare it",
+        ],
+        ["two/net.yaml:3:28: error: unknown partner 'q'; expected one of: p"],
+    ]
+
+
+def test_resources_in_a_file_that_cannot_be_read_are_noted_where_modules_use_them(write: Write) -> None:
+    # The unknown-resource error of each 'uses' key becomes one note; a resource the file does not
+    # mention is still an error.
+    files = {
+        "net.yaml": "include: [resources.yaml]\npartners: [{id: p}]\nmodules:\n"
+        "  - {id: m, partner: p, capability: c, uses: {crew: 1, van: 1}}\n",
+        "resources.yaml": "resources:\n  - {id: crew, at_once: 2\n",
+    }
+    assert problems(write, files) == [
+        "resources.yaml:2:5: error: invalid YAML: '{' is never closed "
+        "(the parser gave up at 3:1: did not find expected ',' or '}')",
+        "net.yaml:4:47: note: 1 resource ('crew') not found, not reported: "
+        "resources.yaml, which could not be read, may declare it",
+        "net.yaml:4:56: error: unknown resource 'van': the files read declare no resource",
+    ]

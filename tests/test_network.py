@@ -196,3 +196,18 @@ def test_bad_input_exits_2_with_the_place(write: Callable[[str, str], Path]) -> 
     assert "net.yaml:2:28: error: unknown partner 'q'" in err
     assert network()[0] == 2
     assert network("no-such-dir")[0] == 2
+
+
+def test_a_network_that_declares_no_module_says_the_network_may_be_missing(write: Callable[[str, str], Path]) -> None:
+    # issue 16, defect 5: a summary of zeros, and why that may be.
+    path = write("net.yaml", "network: {name: empty}\npartners: [{id: p}]\n")
+    code, _, err = network(str(path), "--format", "json")
+    assert (code, err) == (
+        0,
+        "sbn: note: the files read declare 1 partner and 0 modules: is the network missing? "
+        "Name its files or folder on the command line too, or include them (include: [PATH])\n",
+    )
+    path = write(
+        "net.yaml", "network: {name: one}\npartners: [{id: p}]\nmodules: [{id: m, partner: p, capability: c}]\n"
+    )
+    assert network(str(path), "--format", "json")[2] == ""

@@ -283,6 +283,22 @@ def test_min_order_value_counted_in_the_reasons(tmp_path: Path) -> None:
     assert reasons == ["step build (build): 0 of 1 modules fit: 1 under their minimum order value"]
 
 
+def test_min_order_value_rejection_quotes_both_amounts_as_money(tmp_path: Path) -> None:
+    # The minimum is an amount of money, written like the cost beside it (was "minimum order value 100").
+    partners = [partner("big", interests={"min_order_value": 100}), partner("small")]
+    modules = [module("m", "big", "build", cost=99.99), module("n", "small", "build", cost=200)]
+    _, data = run_cli(tmp_path, Doc(partners, modules, [request("r", step("build"))]), "--explain")
+    assert data is not None
+    (explained,) = only_plan(data)["steps"]
+    assert explained["rejected"] == [
+        {
+            "module": "m",
+            "partner": "big",
+            "reason": "costs 99.99 EUR, below partner big's minimum order value 100.00 EUR",
+        }
+    ]
+
+
 # -- plug compatibility ----------------------------------------------------------------------
 
 

@@ -429,6 +429,17 @@ def test_no_backup_says_why_each_module_of_another_partner_cannot_take_over(tmp_
     assert assignment(entry, "b")["backup_reason"] == "no other partner offers b"
 
 
+def test_no_backup_names_the_rules_broken_in_words(tmp_path: Path) -> None:
+    # b2 would have p2 do both steps: 2 units on a partner of capacity 1. Said "partner capacity",
+    # as the candidates say "over partner capacity", not the rule's name partner_capacity.
+    partners = [partner("p1"), partner("p2", capacity=1)]
+    modules = [module("a1", "p1", "a"), module("a2", "p2", "a", cost=5), module("b2", "p2", "b")]
+    entry = backup_case(tmp_path, modules, request("r", step("a"), step("b")), partners)
+    assert (
+        assignment(entry, "a")["backup_reason"] == "no module of another partner fits: 1 would break partner capacity"
+    )
+
+
 def backup_case(
     tmp_path: Path,
     modules: list[dict[str, Any]],

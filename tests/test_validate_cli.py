@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support import GOLDEN
+from support import GOLDEN, ROOT
 from typer.testing import CliRunner
 
 from sbn.cli import app, main
@@ -222,7 +222,7 @@ def test_files_that_include_each_other_are_checked_like_plan_does(runner: CliRun
     write("a.yaml", "network: {name: one}\ninclude: [b.yaml]\npartners: [{id: p}]\n")
     write("b.yaml", "network: {name: two}\ninclude: [a.yaml]\npartners: [{id: p}]\n")
     expected = [
-        "b.yaml:1:1: error: network declared more than once: first at a.yaml:1:10",
+        "b.yaml:1:1: error: network declared more than once: first at a.yaml:1:1",
         "b.yaml:2:11: error: include cycle: a.yaml -> b.yaml -> a.yaml",
         "b.yaml:3:17: error: duplicate partner id 'p': first declared at a.yaml:3:12",
     ]
@@ -290,3 +290,83 @@ def test_invalid_multi_file_network_matches_golden(
     result = runner.invoke(app, ["validate", "broken", "--format", output_format])
     assert result.exit_code == 2
     golden(golden_name, getattr(result, stream))
+
+
+def _heat_with_misindented_partners(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The heat-transition example with one line of partners.yaml indented one space too few (issue 16, defect 2)."""
+    import shutil
+
+    shutil.copytree(ROOT / "examples" / "heat-transition", tmp_path / "heat")
+    partners = tmp_path / "heat" / "partners.yaml"
+    lines = partners.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[38] == "    reputation: 0.9\n"
+    lines[38] = "   reputation: 0.9\n"
+    partners.write_text("".join(lines), encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "heat")
+
+
+HEAT_UNREAD = (
+    "partners.yaml:39:4: error: invalid YAML: did not find expected '-' indicator: "
+    "check the indentation of this line against the list at 22:3"
+)
+HEAT_NOTES = {
+    # resource owners
+    "crews.yaml:16:14": "2 partners ('klimaattechniek-gelre', 'nordheat')",
+    "modules/advice-and-finance.yaml:9:14": "5 partners ('ut-woonadvies', 'groenlabel', 'bouwgroep-eemland' "
+    "and 2 more)",
+    "modules/inspection-and-circularity.yaml:10:14": "5 partners ('keurmeester', 'inspectie-oost', 'groenlabel' "
+    "and 2 more)",
+    "modules/installation.yaml:13:14": "6 partners ('isolatie-vakwerk', 'bouwgroep-eemland', 'netbeheer-midden' "
+    "and 3 more)",
+    "modules/supply-and-logistics.yaml:9:14": "3 partners ('nordheat', 'polderwarmte', 'vandenberg-transport')",
+    "requests.yaml:66:15": "3 partners ('polderwarmte', 'installwerk', 'bouwgroep-eemland')",
+}
+
+
+def _note(place: str) -> str:
+    why = "partners.yaml, which could not be read, may declare them"
+    return f"{place}: note: {HEAT_NOTES[place]} not found, not reported: {why}"
+
+
+def test_validate_puts_a_syntax_error_first_with_one_note_per_file_it_leaves_unchecked(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: 33 "unknown partner 'x'; expected one of: " errors (an empty list), the YAML error among them.
+    _heat_with_misindented_partners(tmp_path, monkeypatch)
+    code, out, err = validate(runner, ".")
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [HEAT_UNREAD, *map(_note, sorted(HEAT_NOTES)), "1 error, 0 warnings, 6 notes"]
+
+
+def test_plan_puts_a_syntax_error_first_with_the_same_notes(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # plan reads requests.yaml first, then what it includes: the notes follow that order.
+    _heat_with_misindented_partners(tmp_path, monkeypatch)
+    result = runner.invoke(app, ["plan", "requests.yaml"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    places = ["requests.yaml:66:15", *sorted(place for place in HEAT_NOTES if place.startswith("modules/"))]
+    assert result.stderr.splitlines() == [HEAT_UNREAD, *map(_note, places)]
+
+
+def test_notes_are_notices_in_github_and_notes_in_json(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _heat_with_misindented_partners(tmp_path, monkeypatch)
+    code, out, _ = validate(runner, ".", "--format", "github")
+    assert code == 2
+    assert out.splitlines()[1].startswith("::notice file=crews.yaml,line=16,col=14::2 partners (")
+    code, out, _ = validate(runner, ".", "--format", "json")
+    assert [d["severity"] for d in json.loads(out)] == ["error"] + ["note"] * 6
+
+
+def test_validate_notes_requests_read_without_any_network(runner: CliRunner, write: Write) -> None:
+    # issue 16, defect 5: one note instead of a warning per step; still valid.
+    write("requests.yaml", "requests:\n  - id: r\n    steps: [{capability: assembly}, {capability: painting}]\n")
+    code, out, err = validate(runner, "requests.yaml")
+    assert (code, out) == (0, "(unnamed network): valid: 1 file, 0 partners, 0 modules, 1 request, 1 note\n")
+    assert err == (
+        "requests.yaml:1:1: note: the files read declare 0 partners and 0 modules: is the network missing? "
+        "Name its files or folder on the command line too (plan and who: --network PATH), "
+        "or include them (include: [PATH])\n"
+    )

@@ -191,3 +191,18 @@ def test_plan_help_shows_files_as_a_list_and_the_unlimited_time_limit() -> None:
     assert out.startswith("Usage: sbn plan [OPTIONS] FILE...\n")
     assert "  FILE...  Request files (YAML)" in out
     assert "'inf' for no" in out
+
+
+def test_who_on_files_that_declare_no_module_says_the_network_is_missing(tmp_path: Path) -> None:
+    # --network given a request file alone (issue 16, defect 5).
+    requests = tmp_path / "requests.yaml"
+    requests.write_text("requests:\n  - id: r\n    steps: [{capability: assembly}]\n")
+    code, out, err = who("assembly", "--network", str(requests))
+    assert (code, out) == (0, "")
+    assert err == (
+        "no module offers 'assembly' (the files read declare 0 partners and 0 modules: is the network missing? "
+        "Name its files or folder with --network PATH, or include them (include: [PATH]))\n"
+    )
+    # A network that has modules, none of them for this capability: the usual answer.
+    code, _, err = who("assembly", "--network", "examples/heat-transition")
+    assert (code, err) == (0, "no module offers 'assembly' (no module offers it at all)\n")

@@ -171,12 +171,110 @@ def test_aliases_that_repeat_without_multiplying_are_fine() -> None:
             "a: 1\n---\nb: 2",
             ["a.yaml:2:1: error: invalid YAML: expected a single document in the stream, but found another document"],
         ),
-        # Syntax errors point where the parser stopped.
+        # Syntax errors point where the mistake most likely is, and say where the parser gave up
+        # (issue 16, defect 3). An unclosed bracket: where it opens.
         (
             "a: [1, 2\nb: 3",
-            ["a.yaml:2:2: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence)"],
+            [
+                "a.yaml:1:4: error: invalid YAML: '[' is never closed "
+                "(the parser gave up at 2:2: did not find expected ',' or ']')"
+            ],
         ),
-        ("a: b: c", ["a.yaml:1:5: error: invalid YAML: mapping values are not allowed in this context"]),
+        (
+            "partners:\n  - {id: a, region: NL\n  - id: b\n",
+            [
+                "a.yaml:2:5: error: invalid YAML: '{' is never closed "
+                "(the parser gave up at 3:7: did not find expected ',' or '}')"
+            ],
+        ),
+        # closed by the wrong bracket, or only inside quotes or a comment: never closed
+        (
+            "network: {name: [split}\n",
+            [
+                "a.yaml:1:17: error: invalid YAML: '[' is never closed "
+                "(the parser gave up at 1:23: did not find expected ',' or ']')"
+            ],
+        ),
+        (
+            "a: [x, \"]\", 'it''s ]' # ]\nb: 1\n",
+            [
+                "a.yaml:1:4: error: invalid YAML: '[' is never closed "
+                "(the parser gave up at 2:1: did not find expected ',' or ']')"
+            ],
+        ),
+        # a bracket that is closed: the mistake is inside, most often a missing comma
+        (
+            "a: {b: 1 c: 2}\n",
+            [
+                "a.yaml:1:11: error: invalid YAML: did not find expected ',' or '}' "
+                "(in the mapping that starts at 1:4: is a ',' missing?)"
+            ],
+        ),
+        # An unclosed quote: where it opens, whether it runs to the end or to the next quote.
+        (
+            'partners:\n  - id: "acme\n    region: NL\n',
+            [
+                "a.yaml:2:9: error: invalid YAML: '\"' is never closed "
+                "(the parser gave up at 4:1: found unexpected end of stream)"
+            ],
+        ),
+        (
+            "a: 'it''s\nb: 1\n",
+            [
+                'a.yaml:1:4: error: invalid YAML: "\'" is never closed '
+                "(the parser gave up at 3:1: found unexpected end of stream)"
+            ],
+        ),
+        (
+            'partners:\n  - id: "acme\n    region: NL\n  - id: "b"\n',
+            [
+                "a.yaml:2:9: error: invalid YAML: the '\"' opened here is closed only at 4:9, lines later: "
+                "is a closing '\"' missing? (the parser gave up at 4:10: did not find expected key)"
+            ],
+        ),
+        # a quoted value followed by more text on its line
+        (
+            'a: "x" y\n',
+            [
+                "a.yaml:1:8: error: invalid YAML: did not find expected key: "
+                "text after the quoted value that ends at 1:6; quote all of it"
+            ],
+        ),
+        # A key without ':': at the key.
+        (
+            "partners:\n  - id: acme\n    region NL\n    name: x\n",
+            [
+                "a.yaml:3:5: error: invalid YAML: no ':' after this key "
+                "(the parser gave up at 4:5: could not find expected ':')"
+            ],
+        ),
+        # Indentation that fits no list or mapping: at the line, naming the one it breaks.
+        (
+            "partners:\n  - id: acme\n  - id: bolt\n   region: NL\n",
+            [
+                "a.yaml:4:4: error: invalid YAML: did not find expected '-' indicator: "
+                "check the indentation of this line against the list at 2:3"
+            ],
+        ),
+        (
+            "partners:\n  - id: a\n - id: b\n",
+            [
+                "a.yaml:3:2: error: invalid YAML: did not find expected key: "
+                "check the indentation of this line against the mapping at 1:1"
+            ],
+        ),
+        (
+            "a: b: c",
+            [
+                "a.yaml:1:5: error: invalid YAML: mapping values are not allowed in this context "
+                "(a line indented too far, or a value holding ': ' that needs quotes)"
+            ],
+        ),
+        # Other errors keep libyaml's words.
+        (
+            'a: "x\\q"',
+            ["a.yaml:1:6: error: invalid YAML: found unknown escape character (while parsing a quoted scalar)"],
+        ),
         # Control characters are not YAML.
         ("a: x\x07", ["a.yaml:1:5: error: unacceptable character #x0007: control characters are not allowed"]),
     ],

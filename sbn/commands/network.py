@@ -10,7 +10,7 @@ from typing import Any
 
 from sbn.candidates import served_regions
 from sbn.errors import UsageError
-from sbn.loader import Network, load_network
+from sbn.loader import Network, load_network, no_network
 from sbn.text import safe_json
 
 SCHEMA = "sbn.network/v1"
@@ -23,6 +23,8 @@ def run_network(paths: Sequence[str], output_format: str, allow_outside: Sequenc
     network = load_network(paths, allow_outside=allow_outside)
     for diagnostic in network.warnings:
         sys.stderr.write(diagnostic.render() + "\n")
+    if not network.modules and not network.warnings:  # with requests, the loader's note says it
+        sys.stderr.write(f"sbn: note: {no_network(len(network.partners), 'on the command line too')}\n")
     data = network_data(network)
     if output_format == "json":
         sys.stdout.write(safe_json(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")

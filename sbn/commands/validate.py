@@ -41,7 +41,7 @@ def github_annotation(diagnostic: Diagnostic) -> str:
     def prop(text: str) -> str:
         return data(text).replace(":", "%3A").replace(",", "%2C")
 
-    level = "error" if diagnostic.severity == "error" else "warning"
+    level = {"error": "error", "note": "notice"}.get(diagnostic.severity, "warning")
     return (
         f"::{level} file={prop(diagnostic.file)},line={diagnostic.line},col={diagnostic.column}::"
         f"{data(diagnostic.message)}"
@@ -57,8 +57,11 @@ def run_validate(paths: Sequence[str], output_format: str, allow_outside: Sequen
         else:
             diagnostics.extend(unit.warnings)
             summaries.append(unit)
+    # What left input unread comes first, in whichever network it is (the sort is stable).
+    diagnostics.sort(key=lambda d: not d.unread)
     errors = sum(1 for d in diagnostics if d.severity == "error")
-    warnings = len(diagnostics) - errors
+    notes = sum(1 for d in diagnostics if d.severity == "note")
+    warnings = len(diagnostics) - errors - notes
     if output_format == "junit":
         sys.stdout.write(junit_report(_checked_files(paths, summaries, diagnostics), diagnostics))
     elif output_format == "json":
@@ -70,14 +73,18 @@ def run_validate(paths: Sequence[str], output_format: str, allow_outside: Sequen
     else:
         print_diagnostics(diagnostics, output_format)
         if errors:
-            sys.stderr.write(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}\n")
+            noted = f", {_count(notes, 'note')}" if notes else ""
+            sys.stderr.write(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}{noted}\n")
         else:
             for network in summaries:
                 name = escape(network.info.name) if network.info.name else "(unnamed network)"
+                in_notes = sum(1 for d in network.warnings if d.severity == "note")
+                warned = len(network.warnings) - in_notes
                 sys.stdout.write(
                     f"{name}: valid: {_count(len(network.files), 'file')}, {_count(len(network.partners), 'partner')}, "
                     f"{_count(len(network.modules), 'module')}, {_count(len(network.requests), 'request')}"
-                    + (f", {_count(len(network.warnings), 'warning')}" if network.warnings else "")
+                    + (f", {_count(warned, 'warning')}" if warned else "")
+                    + (f", {_count(in_notes, 'note')}" if in_notes else "")
                     + "\n"
                 )
             if len(summaries) > 1:

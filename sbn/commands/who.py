@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sbn.candidates import Catalog, served_regions
 from sbn.errors import ExitCode, UsageError
-from sbn.loader import MAX_SUGGESTED_LENGTH, Network, load_network
+from sbn.loader import MAX_SUGGESTED_LENGTH, Network, load_network, no_network
 from sbn.model import Linear, Module, Partner
 from sbn.numbers import number
 from sbn.rules import Fixed, filter_tests
@@ -62,6 +62,8 @@ def run_who(
         where = f" with {', '.join(filters)}" if filters else ""
         if offered:
             note = f" ({len(offered)} offer it in all)"
+        elif not network.modules:
+            note = f" ({no_network(len(network.partners), 'with --network PATH')})"
         else:
             # Most often a misspelt capability: name the closest one offered.
             close = (
