@@ -76,7 +76,7 @@ for src in sys.argv[1:] or sorted(str(p) for p in (REPO / "docs" / "templates").
     target.write_text(render(Path(src).read_text()))
     print("wrote", target)
 # Files the documented commands write into the repository root.
-for written in ("plan.json", "replan.json", "before.json", "after.json"):
+for written in ("plan.json", "replan.json", "before.json", "after.json", "first.json"):
     (REPO / written).unlink(missing_ok=True)
 if failures:
     print("UNEXPECTED EXIT CODES:", failures)

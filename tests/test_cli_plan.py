@@ -475,12 +475,3 @@ def test_plan_of_a_folder_of_several_networks_says_what_to_do() -> None:
     ]
     # One network's folder: no such note.
     assert invoke("plan", "examples/webshop/requests.yaml")[2] == ""
-
-
-def test_a_backup_that_would_overload_a_resource_says_so_in_the_words_of_the_files() -> None:
-    # Not the rule's internal name resource_at_once: what a network author writes, at_once.
-    code, out, _ = invoke("plan", "examples/heat-transition/crews.yaml", "--backups", "--format", "json")
-    assert code == 0
-    supply = json.loads(out)["plans"][0]["assignments"][0]
-    assert (supply["step"], supply["backup"]) == ("supply", None)
-    assert supply["backup_reason"] == "no module of another partner fits: 2 would break a resource's at_once"

@@ -9,7 +9,7 @@
 Lines are skipped when they cannot run as written from a clean clone: placeholders (`FILE`,
 `<...>`), shell plumbing (pipes, redirection, `&&`), standard input (`-`), and paths that are
 not in the repository. `--output` files are written to a scratch directory instead of the
-repository; a `--from` file is set up by running, first, the line of the same document that
+repository; a `--from` or `--committed` file is set up by running, first, the line of the same document that
 wrote it with `--output`, and the line is skipped when no such line exists.
 """
 
@@ -40,8 +40,9 @@ EXIT = re.compile(r"\bexit\s+(\d+)\b")
 # Options that take a value, and which of those values are paths.
 VALUE_OPTIONS = {
     "--network", "-n", "--request", "-r", "--format", "-f", "--output", "-o", "--time-limit",
-    "--without", "--from", "--region", "--certification", "-c",
+    "--without", "--from", "--committed", "--region", "--certification", "-c",
 }  # fmt: skip
+INPUT_OPTIONS = {"--from", "--committed"}  # files an earlier line of the same document writes
 PATH_OPTIONS = {"--network", "-n"}
 OUTPUT_OPTIONS = {"--output", "-o"}
 PATH_COMMANDS = {"plan", "validate", "network"}  # their positional arguments are paths
@@ -120,7 +121,7 @@ class Command:
     expected: int
     skip: str | None  # why it cannot run as written
     outputs: tuple[str, ...]  # files it writes with --output
-    inputs: tuple[str, ...]  # files it reads with --from
+    inputs: tuple[str, ...]  # files it reads with --from or --committed
     cwd: str = ""  # where the docs run it: the repository root, or docs/demo for the demo inputs
 
 
@@ -155,7 +156,7 @@ def parse(document: str, line: str) -> Command:
         if arg in VALUE_OPTIONS:
             if arg in OUTPUT_OPTIONS and value is not None:
                 outputs.append(value)
-            elif arg == "--from" and value is not None:
+            elif arg in INPUT_OPTIONS and value is not None:
                 inputs.append(value)
             elif arg in PATH_OPTIONS and value is not None and missing(value):
                 skip = f"{value} is not in the repository"
@@ -200,7 +201,7 @@ def _redirect(args: tuple[str, ...], scratch: Path) -> list[str]:
     """The arguments with --output and --from files moved into the scratch directory."""
     moved = list(args)
     for index, arg in enumerate(moved[:-1]):
-        if arg in OUTPUT_OPTIONS or arg == "--from":
+        if arg in OUTPUT_OPTIONS or arg in INPUT_OPTIONS:
             moved[index + 1] = str(scratch / moved[index + 1])
     if moved and moved[0] in SCRATCH_COMMANDS:
         for index, arg in enumerate(moved[1:], start=1):

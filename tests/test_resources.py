@@ -236,6 +236,41 @@ def test_a_backup_that_would_break_the_deadline_around_the_resources_is_none(tmp
     assert assignment(b, "i")["backup_reason"] == "no module of another partner fits: 1 would break deadline"
 
 
+def test_a_backup_that_would_overload_a_resource_says_so_in_the_words_of_the_files(tmp_path: Path) -> None:
+    # a's 6 and b's 4 pumps use the whole total; the spare needs one more: 'a resource's total', not resource_total.
+    spare = module("spare", "other", "install", lead_time=1, cost=2, uses={"pumps": {"fixed": 1, "per_unit": 1}})
+    data = plan_dict(
+        tmp_path,
+        doc(
+            request("a", step("i", "install"), quantity=6),
+            request("b", step("i", "install"), quantity=4),
+            resources=PUMPS,
+            modules=[PUMP_INSTALL, spare],
+        ),
+        backups=True,
+    )
+    assert [modules_of(plan_of(data, r))["i"] for r in "ab"] == ["install", "install"]
+    assert assignment(plan_of(data, "a"), "i")["backup"] is None
+    assert assignment(plan_of(data, "a"), "i")["backup_reason"] == (
+        "no module of another partner fits: 1 over a resource's total"
+    )
+
+
+def test_a_backup_within_the_total_is_found(tmp_path: Path) -> None:
+    spare = module("spare", "other", "install", lead_time=1, cost=2, uses={"pumps": {"per_unit": 1}})
+    data = plan_dict(
+        tmp_path,
+        doc(
+            request("a", step("i", "install"), quantity=6),
+            request("b", step("i", "install"), quantity=4),
+            resources=PUMPS,
+            modules=[PUMP_INSTALL, spare],
+        ),
+        backups=True,
+    )
+    assert assignment(plan_of(data, "a"), "i")["backup"]["module"] == "spare"
+
+
 def test_the_same_input_gives_the_same_bytes(tmp_path: Path) -> None:
     network = doc(request("a", *STEPS), request("b", *STEPS), request("c", *STEPS))
     first = run_cli(tmp_path, network)[1]
