@@ -45,7 +45,14 @@ def run_criterion(models: Sequence[PlanModel], criterion: str) -> Stage:
         for model in models:
             assert model.finish is not None
             finishes[model.finish] = 1.0
-            spread += sum(max((c.duration for c in e.candidates), default=0) for e in model.entries)
+            longest = sum(max((c.duration for c in e.candidates), default=0) for e in model.entries)
+            if model.milp.horizon is not None:
+                # Steps may wait for resources held at once: the finish ranges up to the horizon and a step.
+                longest = max(
+                    longest,
+                    model.milp.horizon + max((c.duration for e in model.entries for c in e.candidates), default=0),
+                )
+            spread += longest
         return finishes, spread
     if criterion == "partners":
         columns = [column for model in models for column in model.y.values()]

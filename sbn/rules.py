@@ -564,7 +564,11 @@ class ResourceAtOnce(AmountFilter, ModelRule):
             milp.cumulatives.append(
                 Cumulative(f"{AT_ONCE}:{resource_id}", capacity, list(tasks.values()), periods, column)
             )
-            horizon = max([end for _, end, _ in periods] + [0]) - first + longest
+            # A bound on every start and finish of a semi-active schedule, counted from the first release
+            # (start columns count from their request's release, which is no earlier): after the last busy
+            # period has ended and the last request has been released, every step can run one after another.
+            latest = max([end - first for _, end, _ in periods] + [model.release - first for model in models] + [0])
+            horizon = latest + longest
             milp.horizon = max(milp.horizon or 0, horizon)
 
     def check(self, facts: Facts) -> Iterator[str]:

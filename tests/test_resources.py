@@ -271,6 +271,75 @@ def test_a_backup_within_the_total_is_found(tmp_path: Path) -> None:
     assert assignment(plan_of(data, "a"), "i")["backup"]["module"] == "spare"
 
 
+# -- the horizon and the fold of cost and time with waiting (found by QA against an exhaustive search) -------
+
+
+ONE_CREW = [{"id": "crew", "at_once": 1}]
+
+
+def test_a_request_released_after_the_first_has_room_for_all_its_steps(tmp_path: Path) -> None:
+    # q0 is released 5 days after q1 (time 0), planned first; its steps take 7 days: the horizon counts from q0.
+    modules = [
+        module("a0", "gelre", "a", lead_time=4, cost=10, uses={"crew": 1}),
+        module("b0", "gelre", "b", lead_time=3, cost=2, uses={"crew": 1}),
+        module("n0", "gelre", "n", lead_time=1, cost=1),
+    ]
+    requests = [
+        request("q0", step("s0", "a"), step("s1", "b"), start="2027-01-07"),
+        request("q1", step("s0", "n"), start="2027-01-02"),
+    ]
+    data = plan_dict(tmp_path, Doc(partners=P, modules=modules, requests=requests, resources=ONE_CREW))
+    assert [p["status"] for p in data["plans"]] == ["optimal", "optimal"]
+    assert plan_of(data, "q0")["finish"] == 7  # one crew: the two steps one after the other
+
+
+def test_the_cheaper_module_that_must_wait_wins_on_cost_then_time(tmp_path: Path) -> None:
+    # r1 holds both crews for days 0-10; r2's cheap module waits for them, so the plan finishes later but
+    # costs less, and cost comes first ([cost, time]): waiting must not outweigh a unit of cost in the fold.
+    modules = [
+        module("hog", "gelre", "h", lead_time=10, cost=1, uses={"crew": 2}),
+        module("a1", "gelre", "dig", lead_time=3, cost=10),
+        module("b1", "other", "dig", lead_time=2, cost=5, uses={"crew": 1}),
+    ]
+    requests = [request("r1", step("h")), request("r2", step("dig"))]
+    data = plan_dict(
+        tmp_path, Doc(partners=P, modules=modules, requests=requests, resources=[{"id": "crew", "at_once": 2}])
+    )
+    assert spans(plan_of(data, "r2")) == {"dig": (10, 12, 10)}
+    assert modules_of(plan_of(data, "r2")) == {"dig": "b1"}
+    # Time first: the module that need not wait.
+    requests[1]["optimize"] = ["time", "cost"]
+    data = plan_dict(
+        tmp_path, Doc(partners=P, modules=modules, requests=requests, resources=[{"id": "crew", "at_once": 2}])
+    )
+    assert modules_of(plan_of(data, "r2")) == {"dig": "a1"}
+
+
+def joint_doc(**r3: Any) -> Doc:
+    modules = [
+        module("m1", "gelre", "dig", lead_time={"fixed": 2, "per_unit": 1}, cost=1,
+               uses={"crews": {"fixed": 1, "per_unit": 1}}),
+        module("m2", "gelre", "fill", lead_time=2, cost=1, uses={"crews": 2}),
+    ]  # fmt: skip
+    steps = (step("dig"), step("fill", after=["dig"]))
+    requests = [
+        request("r2", *steps, start="2027-01-05", quantity=3),
+        request("r3", *steps, start="2027-01-07", deadline="2027-01-12", **r3),
+    ]
+    return Doc(partners=P, modules=modules, requests=requests, resources=crews())
+
+
+@pytest.mark.parametrize("r3", [{"priority": 5}, {}])
+def test_a_joint_run_plans_requests_released_on_different_days(tmp_path: Path, r3: dict[str, Any]) -> None:
+    # Both fit: r3 (released day 2) digs and fills by its deadline, r2 digs with every crew after it.
+    code, data = run_cli(tmp_path, joint_doc(**r3), "--joint")
+    assert code == 0 and data is not None
+    assert [p["status"] for p in data["plans"]] == ["optimal", "optimal"]
+    assert spans(plan_of(data, "r3")) == {"dig": (0, 3, 0), "fill": (3, 5, 0)}
+    assert spans(plan_of(data, "r2")) == {"dig": (7, 12, 7), "fill": (12, 14, 0)}
+    assert [(o["criterion"], o["value"]) for o in data["objective"]][-2:] == [("cost", 4.0), ("time", 19)]
+
+
 def test_the_same_input_gives_the_same_bytes(tmp_path: Path) -> None:
     network = doc(request("a", *STEPS), request("b", *STEPS), request("c", *STEPS))
     first = run_cli(tmp_path, network)[1]

@@ -189,7 +189,9 @@ def timed_networks(draw: st.DrawFn) -> Doc:
                 partner=draw(st.sampled_from([p["id"] for p in partners])),
                 capability=CAPABILITIES[i] if i < 2 else draw(st.sampled_from(CAPABILITIES[:2])),
                 cost=draw(numbers("0", "1", "5", "9")),
-                lead_time=draw(numbers("0", "1", "2", "3")),
+                # 6: long enough that a later request waits longer than the steps take (the fold of
+                # cost and time must count waiting in time's range).
+                lead_time=draw(numbers("0", "1", "2", "3", "6")),
                 uses=uses or None,
             )
         )
@@ -208,7 +210,8 @@ def timed_networks(draw: st.DrawFn) -> Doc:
             compact(
                 id=f"r{r}",
                 quantity=maybe(draw, numbers("1", "2"), 0.3),
-                start=maybe(draw, st.sampled_from(["2027-03-01", "2027-03-02", "2027-03-04"]), 0.3),
+                # 2027-03-09: a request released after the others' work is done (the horizon counts releases).
+                start=maybe(draw, st.sampled_from(["2027-03-01", "2027-03-02", "2027-03-04", "2027-03-09"]), 0.4),
                 deadline=maybe(draw, numbers("2", "4", "6", "9"), 0.3),
                 optimize=maybe(draw, st.sampled_from([["time"], ["cost"], ["time", "cost"]]), 0.7),
                 priority=maybe(draw, st.integers(0, 1), 0.3),
