@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Generic, get_args
+from typing import Any, Generic, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from typing_extensions import TypeVar
@@ -759,14 +759,24 @@ def _with_hint(diagnostic: Diagnostic, problem: _Problem | None) -> Diagnostic:
 def _submodel(model: type[BaseModel], loc: Path_) -> type[BaseModel] | None:
     """The model that validates the mapping at ``loc`` below ``model``."""
     current: type[BaseModel] | None = model
+    keyed = False  # the step before was a mapping of ids (a module's uses): this step is one of its keys
     for step in loc:
         if current is None:
             return None
-        if isinstance(step, int):
+        if isinstance(step, int) or keyed:
+            keyed = False
             continue
         info = current.model_fields.get(step)
         current = _model_in(info.annotation) if info is not None else None
+        keyed = info is not None and _is_mapping(info.annotation)
     return current
+
+
+def _is_mapping(annotation: Any) -> bool:
+    """Whether a field's annotation is a dict (under Annotated or Optional)."""
+    if get_origin(annotation) is dict:
+        return True
+    return any(_is_mapping(arg) for arg in get_args(annotation) if arg is not None)
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:

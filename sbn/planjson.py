@@ -47,6 +47,15 @@ def whole(value: Any) -> str | None:
     return None if value is not None and whole_or_null(value) is None else "a whole number"
 
 
+def positive(value: Any) -> str | None:
+    return None if number(value) is None and value > 0 else "a number above 0"
+
+
+def time_point(value: Any) -> str | None:
+    """A start or finish of a plan: a whole number of time units from its time 0, never before it."""
+    return None if whole(value) is None and value >= 0 else "a whole number, 0 or more"
+
+
 def date_or_null(value: Any) -> str | None:
     if value is None:
         return None
@@ -66,6 +75,7 @@ class Shape:
     plan: Mapping[str, Check]
     assignment: Mapping[str, Check]
     optional: frozenset[str] = frozenset()  # fields that may be left out (read as None)
+    ordered: tuple[str, str] | None = None  # two assignment fields, the second never below the first
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,10 @@ def read_plans(path: Path, shape: Shape, label: str = "") -> dict[str, PlanRecor
                 continue
             step = _field(assignment, "step", string, at, problems)
             values = _fields(assignment, shape.assignment, at, problems, shape.optional)
+            if values is not None and shape.ordered and values[shape.ordered[1]] < values[shape.ordered[0]]:
+                first, then = shape.ordered
+                problems.append(((*at, then), f"'{then}' must not be before '{first}'"))
+                values = None
             if step is not None and step in steps:
                 problems.append(((*at, "step"), f"step {quote(step)} appears twice in this plan"))
             elif step is not None and values is not None:

@@ -41,12 +41,13 @@ class CommittedStep:
 
 def read_committed(paths: Sequence[Path]) -> list[CommittedStep]:
     """The assignments of earlier `sbn.plan/v1` outputs, checked for their shape (file:line:col)."""
-    from sbn.planjson import Shape, date_or_null, number, read_plans, string, whole
+    from sbn.planjson import Shape, date_or_null, positive, read_plans, string, time_point
 
     shape = Shape(
         plan={"start_date": date_or_null},
-        assignment={"module": string, "quantity": number, "start": whole, "finish": whole},
+        assignment={"module": string, "quantity": positive, "start": time_point, "finish": time_point},
         optional=frozenset({"start_date"}),
+        ordered=("start", "finish"),
     )
     found: list[CommittedStep] = []
     for path in paths:

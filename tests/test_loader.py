@@ -620,6 +620,15 @@ BAD: list[object] = [
         ],
         id="unknown-module-fields",
     ),
+    # unknown fields, with a hint: an amount in a module's uses (a mapping of resource ids, then the amount's fields)
+    pytest.param(
+        {
+            "a.yaml": "partners: [{id: p}]\nresources: [{id: crew, at_once: 2}]\nmodules:\n  - id: m\n    partner: p\n"
+            "    capability: c\n    uses: {crew: {fixed: 1, per_unt: 1}}\n"
+        },
+        ["a.yaml:7:29: error: unknown field 'per_unt' (did you mean 'per_unit'?)"],
+        id="unknown-uses-amount-field",
+    ),
     # unknown fields, with a hint: request and step
     pytest.param(
         {

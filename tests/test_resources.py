@@ -182,6 +182,27 @@ def test_a_committed_module_no_longer_in_the_network_is_a_usage_error(tmp_path: 
     assert "module 'gone' is no longer in the network" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"quantity": -1}, "1:117: error: 'quantity' must be a number above 0, got the number -1"),
+        ({"start": 5, "finish": 2}, "1:142: error: 'finish' must not be before 'start'"),
+        ({"start": -3}, "1:129: error: 'start' must be a whole number, 0 or more, got the number -3"),
+    ],
+)
+def test_committed_work_that_cannot_have_happened_is_refused(
+    tmp_path: Path, capsys: Any, fields: dict[str, Any], message: str
+) -> None:
+    committed = tmp_path / "old.json"
+    assignment = {"step": "i", "module": "install", "quantity": 1, "start": 0, "finish": 10, **fields}
+    plan = {"request": "x", "assignments": [assignment]}
+    committed.write_text(json.dumps({"schema": "sbn.plan/v1", "plans": [plan]}), encoding="utf-8")
+    path = tmp_path / "net.yaml"
+    path.write_text(doc(request("a", *STEPS)).text(), encoding="utf-8")
+    assert main(["plan", str(path), "--committed", str(committed)]) == 2
+    assert capsys.readouterr().err == f"{committed}:{message}\n"
+
+
 def test_requests_with_start_dates_share_one_timeline(tmp_path: Path) -> None:
     # b starts 5 days after a: its install can start at its own day 7 (run day 12), when a's ends.
     data = plan_dict(tmp_path, doc(request("a", *STEPS, start="2027-03-01"), request("b", *STEPS, start="2027-03-06")))
