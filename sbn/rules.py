@@ -933,7 +933,10 @@ class Deadline(Total):
     ) -> Reason:
         request = model.request
         unit = network.info.time_unit
-        if model.milp.cumulatives and values is not None and model.finish is not None:
+        earliest = self.total(request, [c.duration for c in picks])
+        deadline = request.deadline_offset
+        waits = deadline is None or earliest <= deadline  # else too slow even without waiting for anything
+        if model.milp.cumulatives and values is not None and model.finish is not None and waits:
             # Steps wait for resources held at once: the finish is the engine's, not the earliest schedule's.
             finish = round(values[model.finish])
             text = (
@@ -941,7 +944,7 @@ class Deadline(Total):
                 f"deadline is {unit} {request.deadline_offset}"
             )
         else:
-            finish = self.total(request, [c.duration for c in picks])
+            finish = earliest
             text = (
                 f"deadline: the earliest finish meeting {qualifier} is {unit} {finish}; "
                 f"deadline is {unit} {request.deadline_offset}"

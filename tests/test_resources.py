@@ -112,6 +112,14 @@ def test_deadline_with_waiting_is_explained_by_the_resources(tmp_path: Path) -> 
     }
 
 
+def test_a_deadline_too_short_without_any_waiting_is_not_blamed_on_the_resources(tmp_path: Path) -> None:
+    # b's steps take 12 days however free the crews are: the deadline alone, without "the resources allow".
+    data = plan_dict(tmp_path, doc(request("a", *STEPS), request("b", *STEPS, deadline=11)))
+    assert plan_of(data, "b")["reasons"] == [
+        "deadline: the earliest finish meeting everything else is day 12; deadline is day 11"
+    ]
+
+
 # -- in total -----------------------------------------------------------------------------------
 
 PUMPS = [{"id": "pumps", "total": 10}]
