@@ -213,8 +213,11 @@ def run_set(root: Path, name: str, time_limit: float, limit: int | None, sbn: li
             rows[path.stem] = row
             handle.write(json.dumps(row) + "\n")
             handle.flush()
-            print(f"{name} {number}/{len(files)} {path.stem}: {row.get('finish')} (optimum {row['optimum']}), "
-                  f"{row['status'] if 'status' in row else row.get('error')}, {row['wall']:.2f} s", flush=True)
+            print(
+                f"{name} {number}/{len(files)} {path.stem}: {row.get('finish')} (optimum {row['optimum']}), "
+                f"{row['status'] if 'status' in row else row.get('error')}, {row['wall']:.2f} s",
+                flush=True,
+            )
     return [rows[p.stem] for p in files]
 
 
@@ -250,11 +253,17 @@ def summarise(name: str, rows: list[dict], time_limit: float) -> list[str]:
     ]
     missed = [r for r in rows if r not in at]
     if missed:
-        lines += ["Not at the optimum:", "", "| instance | optimum | sbn's finish | status | wall | check |",
-                  "| --- | --- | --- | --- | --- | --- |"]
+        lines += [
+            "Not at the optimum:",
+            "",
+            "| instance | optimum | sbn's finish | status | wall | check |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
         for r in missed:
-            lines.append(f"| {r['instance']} | {r['optimum']} | {r.get('finish')} | {r.get('status', r.get('error'))} "
-                         f"| {r['wall']:.2f} s | {r.get('check') or ''} |")
+            lines.append(
+                f"| {r['instance']} | {r['optimum']} | {r.get('finish')} | {r.get('status', r.get('error'))} "
+                f"| {r['wall']:.2f} s | {r.get('check') or ''} |"
+            )
         lines.append("")
     return lines
 

@@ -133,8 +133,12 @@ def test_the_shell_gets_request_and_partner_ids_for_the_options() -> None:
 
 
 def test_completion_can_be_shown_and_installed() -> None:
-    result = CliRunner().invoke(app, ["--show-completion", "bash"], env=CLI_ENV)
-    assert result.exit_code == 0 and "_SBN_COMPLETE" in result.stdout
+    # In its own process, as a shell runs it: typer's completion reads the environment and the program name.
+    env = {k: v for k, v in {**os.environ, **CLI_ENV}.items() if v is not None}
+    shown = subprocess.run(
+        [sys.executable, "-m", "sbn", "--show-completion", "bash"], capture_output=True, text=True, env=env, check=False
+    )
+    assert shown.returncode == 0 and "_SBN_COMPLETE" in shown.stdout, shown.stderr
     assert "--install-completion" in CliRunner().invoke(app, ["--help"], env=CLI_ENV).stdout
 
 
