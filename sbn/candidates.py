@@ -19,6 +19,7 @@ from sbn.loader import Network
 from sbn.model import Linear, Module, Partner, Request, Resource, Step
 from sbn.numbers import cents
 from sbn.rules import AMOUNT_FILTERS, TOTALS, Fixed, Total, filter_tests, limit_keys
+from sbn.text import fit_count
 
 
 class Offer(NamedTuple):
@@ -141,7 +142,7 @@ class StepCandidates:
 
     def summary(self) -> str:
         """`step build (assembly): 0 of 7 modules fit: 3 lack certification iso9001, ...`"""
-        head = f"step {self.step.id} ({self.step.capability}): {len(self.candidates)} of {self.offered} modules fit"
+        head = f"step {self.step.id} ({self.step.capability}): {fit_count(len(self.candidates), self.offered)}"
         if self.offered == 0:
             return f"step {self.step.id} ({self.step.capability}): no module in the network offers this capability"
         counted = self.counts()

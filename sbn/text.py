@@ -84,3 +84,8 @@ _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u
 def safe_json(text: str) -> str:
     """JSON text with the characters ``clean`` escapes written as \\uXXXX: the same data, safe to print."""
     return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def fit_count(fit: int, offered: int) -> str:
+    """'3 of 7 modules fit', in number: '1 of 7 modules fits', '0 of 1 module fit'."""
+    return f"{fit} of {offered} module{'' if offered == 1 else 's'} fit{'s' if fit == 1 else ''}"

@@ -48,7 +48,7 @@ def check_output(ref: Reference, request: dict[str, Any], entry: dict[str, Any],
 
 
 STEP_REASON = re.compile(
-    r"step (\S+) \((\S+)\): (?:0 of (\d+) modules fit: (.*)|no module in the network offers this capability)"
+    r"step (\S+) \((\S+)\): (?:0 of (\d+) modules? fit: (.*)|no module in the network offers this capability)"
 )
 
 

@@ -204,7 +204,7 @@ def test_min_reputation_counted_in_the_reasons(tmp_path: Path) -> None:
     reasons = infeasible(
         tmp_path, [module("m", "low", "build")], request("r", step("build"), min_reputation=0.8), partners
     )
-    assert reasons == ["step build (build): 0 of 1 modules fit: 1 below reputation 0.8"]
+    assert reasons == ["step build (build): 0 of 1 module fit: 1 below reputation 0.8"]
 
 
 # -- exclude and pin -------------------------------------------------------------------------
@@ -280,7 +280,7 @@ def test_min_order_value_uses_the_steps_own_quantity(tmp_path: Path) -> None:
 def test_min_order_value_counted_in_the_reasons(tmp_path: Path) -> None:
     partners = [partner("big", interests={"min_order_value": 100})]
     reasons = infeasible(tmp_path, [module("m", "big", "build", cost=99.99)], request("r", step("build")), partners)
-    assert reasons == ["step build (build): 0 of 1 modules fit: 1 under their minimum order value"]
+    assert reasons == ["step build (build): 0 of 1 module fit: 1 under their minimum order value"]
 
 
 def test_min_order_value_rejection_quotes_both_amounts_as_money(tmp_path: Path) -> None:
@@ -604,7 +604,7 @@ def test_module_capacity_exhausted_by_an_earlier_request_is_counted(tmp_path: Pa
     data = plan_dict(tmp_path, doc)
     assert plan_of(data, "r1")["status"] == "optimal"
     assert plan_of(data, "r2")["status"] == "infeasible"
-    assert plan_of(data, "r2")["reasons"] == ["step build (build): 0 of 1 modules fit: 1 over capacity"]
+    assert plan_of(data, "r2")["reasons"] == ["step build (build): 0 of 1 module fit: 1 over capacity"]
 
 
 def test_module_capacity_conflict_within_a_request_is_explained(tmp_path: Path) -> None:
@@ -652,7 +652,7 @@ def test_partner_capacity_left_is_counted_in_the_reasons(tmp_path: Path) -> None
     modules = [module("build1", "p1", "build"), module("ship1", "p1", "ship")]
     doc = Doc(partners, modules, [request("r1", step("build"), quantity=6), request("r2", step("ship"), quantity=6)])
     data = plan_dict(tmp_path, doc)
-    assert plan_of(data, "r2")["reasons"] == ["step ship (ship): 0 of 1 modules fit: 1 over partner capacity"]
+    assert plan_of(data, "r2")["reasons"] == ["step ship (ship): 0 of 1 module fit: 1 over partner capacity"]
 
 
 def test_capacity_taken_by_earlier_requests_is_named_in_the_reasons(tmp_path: Path) -> None:
@@ -926,8 +926,8 @@ def test_only_the_steps_without_candidates_are_listed(tmp_path: Path) -> None:
     ]
     reasons = infeasible(tmp_path, modules, request("r", step("a"), step("b"), step("c"), region="NL"))
     assert reasons == [
-        "step b (b): 0 of 1 modules fit: 1 does not serve region NL",
-        "step c (c): 0 of 1 modules fit: 1 does not serve region NL",
+        "step b (b): 0 of 1 module fit: 1 does not serve region NL",
+        "step c (c): 0 of 1 module fit: 1 does not serve region NL",
     ]
 
 

@@ -60,7 +60,7 @@ def test_at_once_that_does_not_bind_changes_nothing(tmp_path: Path) -> None:
 def test_a_module_needing_more_than_there_is_at_once_is_no_candidate(tmp_path: Path) -> None:
     data = plan_dict(tmp_path, doc(request("a", *STEPS), modules=[SURVEY, install(crew=5)]), explain=True)
     entry = plan_of(data, "a")
-    assert entry["reasons"] == ["step i (install): 0 of 1 modules fit: 1 needs more of crews at once than it has"]
+    assert entry["reasons"] == ["step i (install): 0 of 1 module fit: 1 needs more of crews at once than it has"]
     assert entry["steps"][1]["rejected"][0]["reason"] == "needs 5 of crews at once; it has 4"
 
 

@@ -31,6 +31,7 @@ from sbn.render.document import (
     signed_money,
     uses_text,
 )
+from sbn.text import fit_count
 
 # Distinct on white and for the common colour-vision deficiencies (Tableau 10); partners of one
 # plan get them in the plan's partner order, so no two partners of a plan up to ten share one.
@@ -549,7 +550,7 @@ def _candidates(steps: Sequence[Mapping[str, Any]]) -> str:
         )
         items.append(
             f"<li><strong>{_e(entry.get('step'))}</strong> ({_e(entry.get('capability'))}): "
-            f"{_e(entry.get('fit'))} of {_e(entry.get('offered'))} modules fit"
+            f"{_e(_fit_count(entry.get('fit'), entry.get('offered')))}"
             + (f"<ul>{inner}</ul>" if inner else "")
             + "</li>"
         )
@@ -965,3 +966,9 @@ def _curve_x(x0: float, y0: float, x1: float, y1: float, y: float) -> float:
         if abs(at - y) < nearest:
             nearest, best = abs(at - y), x0 + (x1 - x0) * across
     return best
+
+
+def _fit_count(fit: object, offered: object) -> str:
+    if isinstance(fit, int) and isinstance(offered, int):
+        return fit_count(fit, offered)
+    return f"{fit} of {offered} modules fit"
