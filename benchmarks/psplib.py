@@ -3,7 +3,7 @@
     python benchmarks/psplib.py                      # sm-j30 and mm-j10 from ../shared/bench/psplib
     python benchmarks/psplib.py --set sm-j30 --limit 20
     python benchmarks/psplib.py --report docs/psplib.md --time-limit 9
-    python benchmarks/psplib.py --root DIR --set j60  # another PSPLIB set (DIR/j60/*.sm, DIR/j60/optimum.csv)
+    python benchmarks/psplib.py --root DIR --set j60 --every 4  # another set (DIR/j60/*.sm, DIR/j60/optimum.csv)
 
 Each instance maps onto sbn as ../shared/bench/psplib/README.md says: one partner, renewable resource k →
 `{id: Rk, at_once: capacity}`, non-renewable → `{id: Nk, total: capacity}`, job j → step `j<j>` after its
@@ -173,10 +173,13 @@ def run_one(instance: Instance, folder: Path, time_limit: float, sbn: list[str])
     )
     wall = time.perf_counter() - began
     row: dict = {"instance": instance.name, "exit": done.returncode, "wall": round(wall, 3)}
-    if done.returncode not in (0, 1):
-        row["error"] = done.stderr.strip()[:300]
+    try:
+        plan = json.loads(done.stdout)["plans"][0] if done.returncode in (0, 1) else None
+    except (ValueError, KeyError, IndexError):
+        plan = None
+    if plan is None:
+        row["error"] = (done.stderr.strip() or done.stdout.strip())[:300]
         return row
-    plan = json.loads(done.stdout)["plans"][0]
     row.update(status=plan["status"], finish=plan["finish"] if plan["status"] != "infeasible" else None)
     if row["finish"] is not None:
         row["check"] = check(instance, plan)
@@ -188,12 +191,15 @@ def optima(folder: Path) -> dict[str, int]:
         return {row["instance"]: int(row["makespan"]) for row in csv.DictReader(handle)}
 
 
-def run_set(root: Path, name: str, time_limit: float, limit: int | None, sbn: list[str]) -> list[dict]:
+def run_set(
+    root: Path, name: str, time_limit: float, limit: int | None, sbn: list[str], every: int = 1
+) -> list[dict]:
     folder = root / name
     best = optima(folder)
     files = sorted(
         (p for p in folder.iterdir() if p.suffix in (".sm", ".mm") and p.stem in best), key=lambda p: _natural(p.stem)
     )
+    files = files[::every]
     if limit is not None:
         files = files[:limit]
     OUT.mkdir(parents=True, exist_ok=True)
@@ -285,6 +291,7 @@ def main() -> None:
     parser.add_argument("--set", action="append", dest="sets", help="set folder(s) under --root")
     parser.add_argument("--time-limit", type=float, default=9.0, help="sbn plan --time-limit (default 9)")
     parser.add_argument("--limit", type=int, help="only the first N instances of each set")
+    parser.add_argument("--every", type=int, default=1, help="every Nth instance, in natural order (default 1: all)")
     parser.add_argument("--report", type=Path, help="write the Markdown summary here too")
     parser.add_argument("--fresh", action="store_true", help="forget earlier results of these sets")
     args = parser.parse_args()
@@ -294,7 +301,7 @@ def main() -> None:
     for name in sets:
         if args.fresh:
             (OUT / f"{name}.jsonl").unlink(missing_ok=True)
-        rows = run_set(args.root, name, args.time_limit, args.limit, sbn)
+        rows = run_set(args.root, name, args.time_limit, args.limit, sbn, args.every)
         lines += summarise(name, rows, args.time_limit)
     text = "\n".join(lines)
     print(text)
