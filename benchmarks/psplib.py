@@ -191,9 +191,7 @@ def optima(folder: Path) -> dict[str, int]:
         return {row["instance"]: int(row["makespan"]) for row in csv.DictReader(handle)}
 
 
-def run_set(
-    root: Path, name: str, time_limit: float, limit: int | None, sbn: list[str], every: int = 1
-) -> list[dict]:
+def run_set(root: Path, name: str, time_limit: float, limit: int | None, sbn: list[str], every: int = 1) -> list[dict]:
     folder = root / name
     best = optima(folder)
     files = sorted(
