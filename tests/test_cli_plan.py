@@ -475,3 +475,11 @@ def test_plan_of_a_folder_of_several_networks_says_what_to_do() -> None:
     ]
     # One network's folder: no such note.
     assert invoke("plan", "examples/webshop/requests.yaml")[2] == ""
+
+
+def test_a_backup_that_keeps_the_finish_says_so_instead_of_plus_zero_days() -> None:
+    code, out, _ = invoke("plan", "examples/heat-transition/crews.yaml", "--backups")
+    assert code == 0
+    assert "  supply: polderwarmte-budget-line (polderwarmte), +4,500.00 EUR, same finish\n" in out
+    assert "  supply: polderwarmte-budget-line (polderwarmte), +5,300.00 EUR, +30 days\n" in out
+    assert "+0 day" not in out

@@ -115,7 +115,16 @@ def test_an_infeasible_plan_has_no_delta(pair: Callable[..., None]) -> None:
             "new": None,
         }
     ]
-    assert "a: removed (old has m1 of p, start 0, cost 10.00)" in diff("old.json", "new.json")[1]
+    # The table says it once, not one "removed" per step.
+    assert "  no step is planned now; before, 1 was: a\n" in diff("old.json", "new.json")[1]
+
+
+def test_a_step_removed_from_a_plan_that_still_has_others_is_named(pair: Callable[..., None]) -> None:
+    both = [assignment("a"), assignment("b", start=1)]
+    pair(document(plan(assignments=both)), document(plan(assignments=[assignment("a")])))
+    out = diff("old.json", "new.json")[1]
+    assert "  b: removed (old has m1 of p, start 1, cost 10.00)\n" in out
+    assert "no step is planned now" not in out
 
 
 def test_amounts_are_compared_and_written_exactly(pair: Callable[..., None], tmp_path: Path) -> None:

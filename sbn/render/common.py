@@ -38,9 +38,14 @@ def days(delta: int, unit: str) -> str:
     return f"{delta:+d} {unit}{'' if abs(delta) == 1 else 's'}"
 
 
+def finish_change(delta: int, unit: str) -> str:
+    """How a finish moves: '+2 days', '-1 day', or 'same finish' (never '+0 days')."""
+    return "same finish" if delta == 0 else days(delta, unit)
+
+
 def backup_delta(backup: Backup, currency: str, unit: str) -> str:
     """What switching to a backup changes: '+120.00 EUR, +2 days'."""
-    return f"{signed_money(backup.cost_delta, currency)}, {days(backup.finish_delta, unit)}"
+    return f"{signed_money(backup.cost_delta, currency)}, {finish_change(backup.finish_delta, unit)}"
 
 
 def totals(network: Network, plan: Plan) -> tuple[str, str]:

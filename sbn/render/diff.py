@@ -51,7 +51,14 @@ def _changed(console: Console, entry: dict[str, Any]) -> None:
         totals.append(f"finish {_plain(finish['old'])} -> {_plain(finish['new'])}{_signed(finish['delta'])}")
     if totals:
         console.print(Hanging("  ", Text("; ".join(totals))))
-    for step in entry["steps"]:
+    steps = entry["steps"]
+    if steps and status["new"] in ("infeasible", "unknown") and all(s["change"] == "removed" for s in steps):
+        # The request lost its plan: one line, not one "removed" per step (the JSON keeps them all).
+        names = ", ".join(s["step"] for s in steps)
+        were = "was" if len(steps) == 1 else "were"
+        console.print(Hanging("  ", Text(f"no step is planned now; before, {len(steps)} {were}: {names}"), indent=4))
+        return
+    for step in steps:
         lead = f"  {step['step']}: "
         if step["change"] == "changed":
             parts = []

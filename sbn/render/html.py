@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sbn.render.common import clean
+from sbn.render.common import clean, finish_change
 from sbn.render.document import (
     decimal,
     money,
@@ -506,7 +506,7 @@ def _backups(document: Mapping[str, Any], plan: Mapping[str, Any]) -> str:
                 step,
                 f'{_e(backup.get("module"))}<span class="sub">{_e(backup.get("partner"))}</span>',
                 _e(signed_money(backup.get("cost_delta") or 0)),
-                f"{delta:+d} {_e(plural(abs(delta), unit))}",
+                _e(finish_change(delta, unit)),
             ]
         )
     columns = [("Step", "id"), ("Backup", "id"), (f"Cost change ({currency})", "num"), ("Finish change", "num")]

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from sbn.render.common import clean
+from sbn.render.common import clean, finish_change
 from sbn.render.document import handoff_text, iso_date, money, plain_number, plural, signed_money, uses_text
 
 PRODID = "-//sbn//sbn plan//EN"
@@ -112,7 +112,7 @@ def _description(
             delta = backup.get("finish_delta") or 0
             lines.append(
                 f"Backup: {backup.get('module')} of partner {backup.get('partner')}, "
-                f"{signed_money(backup.get('cost_delta') or 0)} {currency}, {delta:+d} {plural(abs(delta), unit)}"
+                f"{signed_money(backup.get('cost_delta') or 0)} {currency}, {finish_change(delta, unit)}"
             )
     lines.append(f"Plan: {plan.get('status')}, network {document.get('network')}")
     return "\n".join(lines)
