@@ -2,6 +2,7 @@
 
     python benchmarks/joint.py gap [--time-limit 10] [--only REGEX] [--out docs/joint.md]
     python benchmarks/joint.py batch [--time-limit 10] [--requests 1000] [--modules 5000] [--steps 5]
+    python benchmarks/joint.py random [--runs 40] [--seed 1] [--time-limit 10]
 
 ``gap``: every GAP job becomes a request of one step (quantity 1); the agents are partners with their
 capacity, each (agent, job) a module with its cost and usage. `sbn plan FILE --joint --optimize cost` then
@@ -11,12 +12,18 @@ Both run as `python -m sbn` in a fresh interpreter, timed by wall clock end to e
 
 ``batch``: the generated network of benchmarks/run.py's throughput scenario (1,000 requests x 5 steps on
 5,000 modules), planned jointly; reports time, planned counts, cost, and the gap to the engine's bound.
+
+``random``: random runs of 5-50 requests (1-3 steps, priorities 0-2, some deadlines) competing for a few
+partners' capacity, every other run also for crews held at once over time (start dates within a week);
+each planned in the default order and with `--joint`, comparing the requests planned per priority class
+from the highest down: a joint run must never plan fewer (exit 1 if one does).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import subprocess
 import sys
@@ -182,6 +189,90 @@ def batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def write_random_run(rng: random.Random, requests: int, path: Path, resources: bool) -> Path:
+    """A run of requests competing for few partners' capacity (and, with ``resources``, for crews over time)."""
+    capabilities = [f"c{i}" for i in range(rng.randint(3, 6))]
+    partners = rng.randint(3, 8)
+    out = [f"# random run: {requests} requests competing for capacity\n", "network:\n  name: random-run\n"]
+    if resources:
+        out.append(f"resources:\n  - {{id: crew, at_once: {rng.randint(2, 4)}}}\n")
+    out.append("partners:\n")
+    out.extend(f"  - {{id: p{i}, capacity: {rng.randint(2, 3 * requests // partners + 2)}}}\n" for i in range(partners))
+    out.append("modules:\n")
+    number = 0
+    for capability in capabilities:
+        for partner in rng.sample(range(partners), rng.randint(1, min(3, partners))):
+            uses = f", uses: {{crew: {rng.randint(1, 2)}}}" if resources and rng.random() < 0.5 else ""
+            out.append(
+                f"  - {{id: m{number}, partner: p{partner}, capability: {capability}, cost: {rng.randint(1, 100)}, "
+                f"usage: {rng.randint(1, 3)}, lead_time: {rng.randint(1, 5)}{uses}}}\n"
+            )
+            number += 1
+    out.append("requests:\n")
+    for r in range(requests):
+        steps = rng.sample(capabilities, rng.randint(1, min(3, len(capabilities))))
+        listed = ", ".join(
+            f"{{id: s{k}, capability: {c}" + (f", after: [s{k - 1}]" if k else "") + "}" for k, c in enumerate(steps)
+        )
+        extra = f", start: 2027-03-0{rng.randint(1, 7)}" if resources else ""
+        if rng.random() < 0.3:
+            extra += f", deadline: {rng.randint(4, 20)}"
+        out.append(f"  - {{id: r{r}, priority: {rng.choice([0, 0, 1, 2])}{extra}, steps: [{listed}]}}\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(out), encoding="utf-8")
+    return path
+
+
+def _classes(path: Path, time_limit: float, *extra: str) -> tuple[list[int], bool, float]:
+    """Requests planned per priority class (highest first), whether proven, and the wall time."""
+    command = [sys.executable, "-m", "sbn", "plan", str(path), "--format", "json", "--time-limit", f"{time_limit:g}"]
+    started = time.perf_counter()
+    done = subprocess.run([*command, *extra], capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(command)} {' '.join(extra)}: exit {done.returncode}: {done.stderr[-400:]}")
+    data = json.loads(done.stdout)
+    text = path.read_text(encoding="utf-8")
+    priority = {m[0]: int(m[1]) for m in re.findall(r"id: (r\d+), priority: (\d+)", text)}
+    planned = [priority[p["request"]] for p in data["plans"] if p["assignments"]]
+    counts = [planned.count(c) for c in sorted(set(priority.values()), reverse=True)]
+    proven = all(o["proven"] for o in data.get("objective", [])) if "objective" in data else True
+    return counts, proven, seconds
+
+
+def random_runs(args: argparse.Namespace) -> int:
+    rng = random.Random(args.seed)
+    print(
+        f"{args.runs} random runs of 5-50 requests, time limit {args.time_limit:g} s; load avg {engines.load_average()}"
+    )
+    more = same = fewer = proven = 0
+    seconds: list[float] = []
+    for number in range(args.runs):
+        requests = rng.randint(5, 50)
+        resources = number % 2 == 1
+        path = write_random_run(rng, requests, OUT / "random" / f"run-{number}.yaml", resources)
+        default, _, _ = _classes(path, args.time_limit)
+        joint, is_proven, wall = _classes(path, args.time_limit, "--joint")
+        seconds.append(wall)
+        proven += is_proven
+        verdict = "more" if joint > default else "same" if joint == default else "FEWER"
+        more += verdict == "more"
+        same += verdict == "same"
+        fewer += verdict == "FEWER"
+        print(
+            f"run {number:3} ({requests:2} requests{', crews' if resources else ''}): default {default} joint {joint} "
+            f"{verdict}{'' if is_proven else ' (not proven)'} {wall:.1f} s",
+            flush=True,
+        )
+    seconds.sort()
+    print(
+        f"joint planned more (lexicographically, highest class first) in {more}, the same in {same}, fewer in "
+        f"{fewer} of {args.runs} runs; proven optimal in {proven}; wall time median {seconds[len(seconds) // 2]:.1f} s, "
+        f"max {seconds[-1]:.1f} s; load avg {engines.load_average()}"
+    )
+    return 1 if fewer else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -195,8 +286,12 @@ def main(argv: list[str] | None = None) -> int:
     on_batch.add_argument("--modules", type=int, default=5000)
     on_batch.add_argument("--steps", type=int, default=5)
     on_batch.add_argument("--optimize", nargs="+", default=["cost", "cost,time"])
+    on_random = sub.add_parser("random", help="random runs of 5-50 requests: --joint against the default order")
+    on_random.add_argument("--runs", type=int, default=40)
+    on_random.add_argument("--seed", type=int, default=1)
+    on_random.add_argument("--time-limit", type=float, default=10.0)
     args = parser.parse_args(argv)
-    return gap(args) if args.command == "gap" else batch(args)
+    return {"gap": gap, "batch": batch, "random": random_runs}[args.command](args)
 
 
 if __name__ == "__main__":
