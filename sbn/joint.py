@@ -83,6 +83,8 @@ def plan_jointly(
         options.progress(len(requests), len(requests), "the joint search")
     solved = _solve(catalog, models, [objective for objective, _ in folded], held, usage, options, start)
     solved.proven |= settled
+    # A stage with nothing to choose (no request that could take part uses the criterion) is its own proof.
+    solved.proven |= {position for position, (objective, _) in enumerate(stages) if not objective}
     if solved.bounded is not None:
         # The bound speaks of the criterion alone only where the tie-break did not join its stage.
         position = solved.bounded[0]

@@ -256,3 +256,15 @@ def test_joint_matches_the_exhaustive_reference_and_never_plans_fewer(doc: Doc) 
         for priority in priorities
     ]
     assert counts >= by_default  # read from the highest class down
+
+
+def test_a_run_whose_requests_all_lack_candidates_is_proven(tmp_path: Path) -> None:
+    # Nothing to choose: every criterion's total (0) is optimal without any search, so "proven" everywhere.
+    doc = Doc(partners=[partner("p1")], modules=[module("m", "p1", "x", cost=10)], requests=[request("r", step("s"))])
+    code, data = run_cli(tmp_path, doc, "--joint")
+    assert code == 1 and data is not None
+    assert [(o["criterion"], o["value"], o["proven"]) for o in data["objective"]] == [
+        ("planned", 0, True),
+        ("cost", 0.0, True),
+        ("time", 0, True),
+    ]
