@@ -40,7 +40,8 @@ EXIT = re.compile(r"\bexit\s+(\d+)\b")
 # Options that take a value, and which of those values are paths.
 VALUE_OPTIONS = {
     "--network", "-n", "--request", "-r", "--format", "-f", "--output", "-o", "--time-limit",
-    "--without", "--from", "--committed", "--region", "--certification", "-c",
+    "--without", "--from", "--committed", "--region", "--certification", "-c", "--optimize", "--node-limit",
+    "--jobs", "-j", "--scheduler", "--allow-outside",
 }  # fmt: skip
 INPUT_OPTIONS = {"--from", "--committed"}  # files an earlier line of the same document writes
 PATH_OPTIONS = {"--network", "-n"}
