@@ -77,22 +77,28 @@ class Run:
     exit: int
 
 
-def run_sbn(path: Path, time_limit: float, *extra: str) -> Run:
-    """`python -m sbn plan FILE --format json` in a fresh interpreter, timed end to end."""
+def plan_json(path: Path, time_limit: float, *extra: str) -> tuple[dict[str, Any], float, int]:
+    """`python -m sbn plan FILE --format json` in a fresh interpreter: the plan document, the wall time end to
+    end and the exit code (0 or 1; anything else raises)."""
     command = [sys.executable, "-m", "sbn", "plan", str(path), "--format", "json", "--time-limit", f"{time_limit:g}"]
     started = time.perf_counter()
     done = subprocess.run([*command, *extra], capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(command)}: exit {done.returncode}: {done.stderr.strip()[-400:]}")
-    data = json.loads(done.stdout)
+        raise RuntimeError(f"{' '.join([*command, *extra])}: exit {done.returncode}: {done.stderr.strip()[-400:]}")
+    return json.loads(done.stdout), seconds, done.returncode
+
+
+def run_sbn(path: Path, time_limit: float, *extra: str) -> Run:
+    """A plan's totals, run by plan_json."""
+    data, seconds, returncode = plan_json(path, time_limit, *extra)
     plans = data["plans"]
     planned = sum(1 for p in plans if p["assignments"])
     cost = sum(p["cost"] for p in plans if p["cost"] is not None)
     objective = {o["criterion"]: o for o in data.get("objective", []) if o["criterion"] != "planned"}
-    proven = all(o["proven"] for o in data.get("objective", [])) if "objective" in data else done.returncode == 0
+    proven = all(o["proven"] for o in data.get("objective", [])) if "objective" in data else returncode == 0
     bound = objective.get("cost", {}).get("bound")
-    return Run(planned, cost, proven, bound, seconds, done.returncode)
+    return Run(planned, cost, proven, bound, seconds, returncode)
 
 
 def gap(args: argparse.Namespace) -> int:
@@ -225,13 +231,7 @@ def write_random_run(rng: random.Random, requests: int, path: Path, resources: b
 
 def _classes(path: Path, time_limit: float, *extra: str) -> tuple[list[int], bool, float]:
     """Requests planned per priority class (highest first), whether proven, and the wall time."""
-    command = [sys.executable, "-m", "sbn", "plan", str(path), "--format", "json", "--time-limit", f"{time_limit:g}"]
-    started = time.perf_counter()
-    done = subprocess.run([*command, *extra], capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(command)} {' '.join(extra)}: exit {done.returncode}: {done.stderr[-400:]}")
-    data = json.loads(done.stdout)
+    data, seconds, _ = plan_json(path, time_limit, *extra)
     text = path.read_text(encoding="utf-8")
     priority = {m[0]: int(m[1]) for m in re.findall(r"id: (r\d+), priority: (\d+)", text)}
     planned = [priority[p["request"]] for p in data["plans"] if p["assignments"]]

@@ -265,19 +265,16 @@ def test_a_backup_that_would_break_the_deadline_around_the_resources_is_none(tmp
     assert assignment(b, "i")["backup_reason"] == "no module of another partner fits: 1 would break deadline"
 
 
+def a_and_b_with_a_spare(tmp_path: Path, spare_uses: Any) -> dict[str, Any]:
+    """a takes 6 pumps and b 4 (the whole total of 10) by the cheap module; another partner's spare uses these."""
+    spare = module("spare", "other", "install", lead_time=1, cost=2, uses={"pumps": spare_uses})
+    requests = (request("a", step("i", "install"), quantity=6), request("b", step("i", "install"), quantity=4))
+    return plan_dict(tmp_path, doc(*requests, resources=PUMPS, modules=[PUMP_INSTALL, spare]), backups=True)
+
+
 def test_a_backup_that_would_overload_a_resource_says_so_in_the_words_of_the_files(tmp_path: Path) -> None:
-    # a's 6 and b's 4 pumps use the whole total; the spare needs one more: 'a resource's total', not resource_total.
-    spare = module("spare", "other", "install", lead_time=1, cost=2, uses={"pumps": {"fixed": 1, "per_unit": 1}})
-    data = plan_dict(
-        tmp_path,
-        doc(
-            request("a", step("i", "install"), quantity=6),
-            request("b", step("i", "install"), quantity=4),
-            resources=PUMPS,
-            modules=[PUMP_INSTALL, spare],
-        ),
-        backups=True,
-    )
+    # The spare needs one pump more than a's install: 'a resource's total', not the rule's name resource_total.
+    data = a_and_b_with_a_spare(tmp_path, {"fixed": 1, "per_unit": 1})
     assert [modules_of(plan_of(data, r))["i"] for r in "ab"] == ["install", "install"]
     assert assignment(plan_of(data, "a"), "i")["backup"] is None
     assert assignment(plan_of(data, "a"), "i")["backup_reason"] == (
@@ -286,17 +283,7 @@ def test_a_backup_that_would_overload_a_resource_says_so_in_the_words_of_the_fil
 
 
 def test_a_backup_within_the_total_is_found(tmp_path: Path) -> None:
-    spare = module("spare", "other", "install", lead_time=1, cost=2, uses={"pumps": {"per_unit": 1}})
-    data = plan_dict(
-        tmp_path,
-        doc(
-            request("a", step("i", "install"), quantity=6),
-            request("b", step("i", "install"), quantity=4),
-            resources=PUMPS,
-            modules=[PUMP_INSTALL, spare],
-        ),
-        backups=True,
-    )
+    data = a_and_b_with_a_spare(tmp_path, {"per_unit": 1})
     assert assignment(plan_of(data, "a"), "i")["backup"]["module"] == "spare"
 
 
