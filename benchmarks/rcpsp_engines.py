@@ -20,7 +20,6 @@ cumulative per renewable resource, a linear row per non-renewable one, the makes
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import platform
 import statistics
@@ -31,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.psplib import DEFAULT_ROOT, Instance, parse  # noqa: E402
+from benchmarks.psplib import DEFAULT_ROOT, Instance, optima, parse  # noqa: E402
 
 
 def earliest_starts(instance: Instance) -> dict[int, int]:
@@ -211,8 +210,7 @@ def main() -> None:
     ]
     for name in args.sets or ["sm-j30", "mm-j10"]:
         folder = args.root / name
-        with (folder / "optimum.csv").open() as handle:
-            best = {row["instance"]: int(row["makespan"]) for row in csv.DictReader(handle)}
+        best = optima(folder)
         files = sorted(p for p in folder.iterdir() if p.suffix in (".sm", ".mm") and p.stem in best)[:: args.every]
         results: dict[str, list[tuple[int | None, bool, float]]] = {engine: [] for engine in engines}
         for path in files:
