@@ -47,11 +47,8 @@ def run_criterion(models: Sequence[PlanModel], criterion: str) -> Stage:
             finishes[model.finish] = 1.0
             longest = sum(max((c.duration for c in e.candidates), default=0) for e in model.entries)
             if model.milp.horizon is not None:
-                # Steps may wait for resources held at once: the finish ranges up to the horizon and a step.
-                longest = max(
-                    longest,
-                    model.milp.horizon + max((c.duration for e in model.entries for c in e.candidates), default=0),
-                )
+                # Steps may wait for resources held at once: the finish ranges up to the horizon, which bounds it.
+                longest = max(longest, model.milp.horizon)
             spread += longest
         return finishes, spread
     if criterion == "partners":
