@@ -386,6 +386,10 @@ class Limit(AmountFilter, ModelRule):
             takers = {r: amount for r, amount in usage.takers.get((self.name, found), {}).items() if amount}
             if takers:
                 numbers["taken_by"] = takers
+            if len(takers) > 3:
+                # The sentence names three takers and sums up the rest; both of its numbers are fields.
+                rest = list(takers.values())[3:]
+                numbers["taken_by_others"] = {"requests": len(rest), "took": sum(rest, ZERO)}
             return Reason(self.name, self.shortfall(found, qualifier, total, left, capacity, taken), numbers)
         return Reason(self.name, f"{self.name}: capacity is too small for {qualifier}")
 
@@ -805,8 +809,8 @@ class PlugCompatibility(ModelRule):
                     takers = sorted({c.module.id for c in entry.candidates})
                     text = (
                         f"no module for step {entry.step.id} accepts what step {before} outputs: "
-                        f"step {before}'s modules ({_some(producers)}) output [{', '.join(outputs)}]; "
-                        f"step {entry.step.id}'s modules ({_some(takers)}) accept [{', '.join(inputs)}]"
+                        f"step {before}'s {_some(producers)} output [{', '.join(outputs)}]; "
+                        f"step {entry.step.id}'s {_some(takers)} accept [{', '.join(inputs)}]"
                     )
                     numbers = {
                         "step": entry.step.id,
@@ -814,17 +818,23 @@ class PlugCompatibility(ModelRule):
                         "outputs": outputs,
                         "inputs": inputs,
                         "upstream_modules": producers,
+                        "upstream_module_count": len(producers),
                         "modules": takers,
+                        "module_count": len(takers),
                     }
                     reasons.append(Reason("plug_compatibility", text, numbers))
         return reasons
 
 
 def _some(names: Sequence[str], shown: int = 3) -> str:
-    """A few names, and how many more: 'a, b, c and 4 more'."""
+    """Modules by name, or how many and the first few: '7 modules (a, b, c among them)'.
+
+    A reason quotes only numbers its details carry as fields, so the count is the whole list's length
+    (a detail's `module_count`), never the number left out.
+    """
     if len(names) <= shown:
-        return ", ".join(names)
-    return f"{', '.join(names[:shown])} and {len(names) - shown} more"
+        return f"modules ({', '.join(names)})"
+    return f"{len(names)} modules ({', '.join(names[:shown])} among them)"
 
 
 class Schedule(ModelRule):

@@ -1026,3 +1026,14 @@ def test_a_request_beyond_the_engines_range_is_unknown_and_says_why(tmp_path: Pa
     entry = only_plan(plan_dict(tmp_path, doc, direct=False))
     assert entry["status"] == "unknown" and entry["assignments"] == []
     assert entry["reasons"][0].startswith("the engine cannot take amounts this large")
+
+
+def test_plug_with_many_modules_counts_them_and_names_a_few(tmp_path: Path) -> None:
+    makers = [module(f"maker{i}", "p1", "build", outputs=["unit"]) for i in range(5)]
+    modules = [*makers, module("shipper", "p2", "ship", inputs=["pallet"])]
+    reasons = infeasible(tmp_path, modules, request("r", step("build"), step("ship", after=["build"])))
+    # The count quoted is the whole list's length (a field of the reason's details), not "and 2 more".
+    assert reasons == [
+        "no module for step ship accepts what step build outputs: step build's 5 modules "
+        "(maker0, maker1, maker2 among them) output [unit]; step ship's modules (shipper) accept [pallet]"
+    ]

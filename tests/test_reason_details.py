@@ -125,3 +125,19 @@ def test_every_number_a_reason_quotes_is_a_field_of_its_own(doc: Doc) -> None:
             assert isinstance(detail["rule"], str) and detail["rule"]
             quoted = {_plain(number) for number in NUMBER.findall(detail["text"])}
             assert quoted <= numbers_in(detail), (detail["text"], quoted - numbers_in(detail), detail)
+
+
+def test_a_capacity_taken_by_many_sums_up_the_rest_in_fields(tmp_path: Path) -> None:
+    earlier = [request(f"e{i}", step("a"), quantity=2, priority=1) for i in range(5)]
+    doc = Doc(
+        partners=[partner("p1", capacity=13)],
+        modules=[module("m", "p1", "a"), module("n", "p1", "b")],
+        requests=[*earlier, request("r", step("a"), step("b"), quantity=2)],
+    )
+    entry = next(p for p in plan_dict(tmp_path, doc)["plans"] if p["request"] == "r")
+    (detail,) = [d for d in entry["reason_details"] if d["rule"] == "partner_capacity"]
+    assert detail["taken_by"] == {f"e{i}": 2 for i in range(5)}
+    assert detail["taken_by_others"] == {"requests": 2, "took": 4}
+    assert "2 more took 4" in detail["text"]
+    quoted = {_plain(n) for n in NUMBER.findall(detail["text"])}
+    assert quoted <= numbers_in(detail)
