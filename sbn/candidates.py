@@ -64,6 +64,10 @@ class Candidate:
         self.accepts = offer.accepts
         self.provides = offer.provides
 
+    def __reduce__(self) -> tuple[type[Candidate], tuple[Offer, Decimal, int, int]]:
+        # The rest follows from the offer (sent as an id by sbn.parallel's pickler).
+        return (Candidate, (self.offer, self.quantity, self.cost, self.duration))
+
     def __repr__(self) -> str:
         return f"Candidate({self.module.id!r}, {self.partner.id!r}, {self.quantity}, {self.cost}, {self.duration})"
 
@@ -115,6 +119,13 @@ class Rejection:
         then be sent to another process."""
         self._detail = self.detail if words else ""
 
+    def __reduce__(self) -> tuple[type[Rejection], tuple[object, ...]]:
+        # Positional, without the slots' names; the detail must be settled (worded or dropped) first.
+        if not isinstance(self._detail, str):
+            raise TypeError("a rejection is pickled only once settled")
+        one = None if self.one is self.reason else self.one
+        return (Rejection, (self.offer, self.reason, self._detail, self.rule, self.rank, one, self.numbers))
+
     def __repr__(self) -> str:
         return f"Rejection({self.module!r}, {self.partner!r}, {self.reason!r}, {self.detail!r})"
 
@@ -139,10 +150,21 @@ class StepCandidates:
     offered: int
     candidates: list[Candidate] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    # How many modules fit, once the candidates are dropped (outline); None: len(candidates).
+    fitting: int | None = None
+
+    @property
+    def fit(self) -> int:
+        """How many modules fit the step."""
+        return len(self.candidates) if self.fitting is None else self.fitting
+
+    def outline(self) -> StepCandidates:
+        """What a finished plan shows of the step: the count of candidates, not the candidates themselves."""
+        return StepCandidates(self.step, self.quantity, self.offered, [], self.rejected, self.fit)
 
     def summary(self) -> str:
         """`step build (assembly): 0 of 7 modules fit: 3 lack certification iso9001, ...`"""
-        head = f"step {self.step.id} ({self.step.capability}): {fit_count(len(self.candidates), self.offered)}"
+        head = f"step {self.step.id} ({self.step.capability}): {fit_count(self.fit, self.offered)}"
         if self.offered == 0:
             return f"step {self.step.id} ({self.step.capability}): no module in the network offers this capability"
         counted = self.counts()

@@ -14,8 +14,10 @@ per group its requests and the options, and back the group's plans.
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
+import pickle
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -24,10 +26,10 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from sbn.candidates import Catalog, fixed_for
+from sbn.candidates import Catalog, Offer, fixed_for
 from sbn.errors import UsageError
 from sbn.loader import Network
-from sbn.model import Request
+from sbn.model import Module, Partner, Request, Resource, Step
 from sbn.pipeline import Options
 from sbn.result import ObjectiveValue, Plan, Run
 
@@ -38,14 +40,16 @@ PARALLEL_FROM = 32
 CONNECT_SECONDS = 5
 
 
-def independent_groups(network: Network, requests: Sequence[Request], without: frozenset[str]) -> list[list[int]]:
+def independent_groups(
+    network: Network, requests: Sequence[Request], without: frozenset[str], catalog: Catalog | None = None
+) -> list[list[int]]:
     """Positions of the requests, grouped so that no two groups could use one limited capacity.
 
     A request could use every limit that a module passing its step's filters (capability, region,
     certifications, exclusions...) takes from. Groups come in the order of their first request; each
-    lists its requests in file order.
+    lists its requests in file order. ``catalog``: one to fill (workers forked later share its filtering).
     """
-    catalog = Catalog(network)
+    catalog = catalog if catalog is not None else Catalog(network)
     parent = list(range(len(requests)))
 
     def root(i: int) -> int:
@@ -54,9 +58,16 @@ def independent_groups(network: Network, requests: Sequence[Request], without: f
             i = parent[i]
         return i
 
+    # A step whose capability no module with a limit offers cannot tie its request to another.
+    limited: dict[str, bool] = {}
     owner: dict[tuple[str, str], int] = {}
     for i, request in enumerate(requests):
         for step in request.steps:
+            capability = step.capability
+            if capability not in limited:
+                limited[capability] = any(offer.limits for offer in catalog.offers(capability))
+            if not limited[capability]:
+                continue
             for _, offer in catalog.filtered(fixed_for(request, step, without)).passing:
                 for pair in offer.limits:
                     first = owner.setdefault(pair, i)
@@ -78,23 +89,27 @@ def plan_in_groups(
     details: bool,
     workers: int,
     groups: list[list[int]] | None = None,
+    catalog: Catalog | None = None,
 ) -> Run:
     """Plan the run's independent groups on ``executor``; ``network_ref`` is what a task is given to find the
     network on its worker (None: the worker's own copy). ``details``: keep every rejection's words (--explain).
-    ``groups``: those of independent_groups, when already known."""
+    ``groups``: those of independent_groups, when already known; ``catalog``: this process's, if it has one."""
+    if catalog is None:
+        catalog = Catalog(network)
     if groups is None:
-        groups = independent_groups(network, requests, options.without)
+        groups = independent_groups(network, requests, options.without, catalog)
     progress = options.progress
     carried = replace(options, progress=None)
     batches = _batches(groups, workers)
-    futures: list[Future[tuple[list[Plan], tuple[ObjectiveValue, ...]]]] = [
+    futures: list[Future[bytes]] = [
         executor.submit(plan_group, network_ref, [requests[i] for i in batch], carried, details) for batch in batches
     ]
     plans: dict[int, Plan] = {}
     objectives: list[tuple[ObjectiveValue, ...]] = []
     done = 0
+    known = _Known(network, requests, catalog)
     for batch, future in zip(batches, futures, strict=True):
-        group_plans, objective = future.result()
+        group_plans, objective = known.load(future.result())
         for i, plan in zip(batch, group_plans, strict=True):
             plans[i] = plan
         objectives.append(objective)
@@ -146,28 +161,115 @@ def merge_objectives(parts: Sequence[tuple[ObjectiveValue, ...]]) -> tuple[Objec
 # -- on the worker -------------------------------------------------------------------------------
 
 _network: Network | None = None
+_catalog: Catalog | None = None
 
 
-def install(network: Network) -> None:
-    """A worker process's initializer: its copy of the network, sent once."""
-    global _network
+def install(network: Network, catalog: Catalog | None = None) -> None:
+    """A worker process's initializer: its copy of the network, sent once, and of the parent's catalog when
+    it is forked (what grouping the requests worked out, the workers need not work out again)."""
+    global _network, _catalog
     _network = network
+    _catalog = catalog
 
 
-def plan_group(
-    network_ref: Network | None, requests: list[Request], options: Options, details: bool
-) -> tuple[list[Plan], tuple[ObjectiveValue, ...]]:
-    """Plan one batch of groups as a run on a worker; rejections keep their words only when asked (--explain)."""
+def plan_group(network_ref: Network | None, requests: list[Request], options: Options, details: bool) -> bytes:
+    """Plan one batch of groups as a run on a worker; rejections keep their words only when asked (--explain).
+
+    The plans go back pickled by ``_Out``: what the parent already holds travels as its id.
+    """
     from sbn.planner import plan_run
 
     network = network_ref if network_ref is not None else _network
     assert network is not None, "the worker was not given the network"
-    run = plan_run(network, requests, options)
+    catalog = _catalog if network_ref is None and _catalog is not None and _catalog.network is network else None
+    run = plan_run(network, requests, options, catalog=catalog)
     for plan in run.plans:
         for entry in plan.steps:
             for rejection in entry.rejected:
                 rejection.settle(details)
-    return list(run.plans), run.objective
+    buffer = io.BytesIO()
+    _Out(buffer, requests).dump(([plan.outline() for plan in run.plans], run.objective))
+    return buffer.getvalue()
+
+
+# -- what travels back ---------------------------------------------------------------------------
+#
+# A plan refers to the network's partners, modules and offers (through its candidates, picks and
+# rejections) and to its request. Pickled by value, 500 plans of 5 steps took 16 MB and 3.5 s to dump and
+# load, more than planning them. Both sides hold the network and the requests, so these travel as ids
+# and the parent puts its own objects in their place; and a plan travels as its outline (its candidates
+# counted: 155,000 of them in those 500 plans, which the output only counts).
+
+
+class _Out(pickle.Pickler):
+    """Pickles a worker's plans with the network's objects and the requests as persistent ids."""
+
+    def __init__(self, file: io.BytesIO, requests: Sequence[Request]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.steps = {id(step): (request.id, i) for request in requests for i, step in enumerate(request.steps)}
+
+    def persistent_id(self, obj: Any) -> tuple[str, ...] | None:
+        kind = type(obj)
+        if kind is Offer:
+            return ("offer", obj.module.id)
+        if kind is Module:
+            return ("module", obj.id)
+        if kind is Partner:
+            return ("partner", obj.id)
+        if kind is Request:
+            return ("request", obj.id)
+        if kind is Resource:
+            return ("resource", obj.id)
+        if kind is Step and id(obj) in self.steps:
+            request, index = self.steps[id(obj)]
+            return ("step", request, str(index))
+        return None
+
+
+class _Known:
+    """The parent's side of ``_Out``: its own network objects and requests for the ids a worker sent."""
+
+    def __init__(self, network: Network, requests: Sequence[Request], catalog: Catalog) -> None:
+        self.network = network
+        self.requests = {request.id: request for request in requests}
+        self.catalog = catalog
+        self.offers: dict[str, Offer] = {}
+
+    def load(self, data: bytes) -> tuple[list[Plan], tuple[ObjectiveValue, ...]]:
+        unpickler = pickle.Unpickler(io.BytesIO(data))
+        unpickler.persistent_load = self.find  # type: ignore[method-assign]
+        loaded: tuple[list[Plan], tuple[ObjectiveValue, ...]] = unpickler.load()
+        return loaded
+
+    def find(self, key: tuple[str, ...]) -> Any:
+        try:
+            return self._find(key)
+        except (KeyError, IndexError, ValueError):
+            raise pickle.UnpicklingError(f"a worker sent {key!r}, which this process does not hold") from None
+
+    def _find(self, key: tuple[str, ...]) -> Any:
+        kind, name = key[0], key[1]
+        if kind == "offer":
+            return self.offer(name)
+        if kind == "module":
+            return self.network.modules[name]
+        if kind == "partner":
+            return self.network.partners[name]
+        if kind == "request":
+            return self.requests[name]
+        if kind == "resource":
+            return self.network.resources[name]
+        if kind == "step":
+            return self.requests[name].steps[int(key[2])]
+        raise pickle.UnpicklingError(f"unknown persistent id {key!r}")
+
+    def offer(self, module_id: str) -> Offer:
+        found = self.offers.get(module_id)
+        if found is None:
+            capability = self.network.modules[module_id].capability
+            self.offers.update((offer.module.id, offer) for offer in self.catalog.offers(capability))
+            found = self.offers[module_id]
+        return found
 
 
 # -- executors -----------------------------------------------------------------------------------
@@ -181,6 +283,7 @@ class Workers:
     count: int
     network_ref: Any = None
     groups: list[list[int]] | None = None  # the run's independent groups, when already known
+    catalog: Catalog | None = None  # the one that grouped them, shared with forked workers
 
 
 def cores() -> int:
@@ -192,18 +295,18 @@ def cores() -> int:
 
 
 @contextmanager
-def local_workers(network: Network, count: int) -> Iterator[Workers]:
+def local_workers(network: Network, count: int, catalog: Catalog | None = None) -> Iterator[Workers]:
     """A pool of ``count`` processes, each holding the network: forked from this process where that is safe
-    (no other thread yet), else started fresh and sent the network once."""
+    (no other thread yet), with ``catalog`` as it is, else started fresh and sent the network once."""
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        install(network)
+        install(network, catalog)
         pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
     else:
         pool = ProcessPoolExecutor(
             count, mp_context=multiprocessing.get_context("spawn"), initializer=install, initargs=(network,)
         )
     try:
-        yield Workers(pool, count)
+        yield Workers(pool, count, catalog=catalog)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

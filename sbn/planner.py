@@ -33,16 +33,19 @@ def plan_run(
     options: Options,
     workers: Workers | None = None,
     details: bool = True,
+    catalog: Catalog | None = None,
 ) -> Run:
     """Plan the requests of a run; the plans come back in the order the requests were given.
 
     With ``workers``, groups of requests that share no capacity are planned side by side on them
-    (sbn.parallel), with the same result; ``details``: keep the words of every rejection (--explain).
+    (sbn.parallel), with the same result; ``details``: keep the words of every rejection (--explain);
+    ``catalog``: one of the network's already filled (it holds nothing of a run's usage).
     """
     with exact(), without_cycle_collection():
         if options.origin is None:
             options = replace(options, origin=origin(requests, options.committed))
-        catalog = Catalog(network)
+        if catalog is None or catalog.network is not network:
+            catalog = Catalog(network)
         usage = Usage(origin=options.origin)
         commit(catalog, usage, options.committed)
         base = usage.copy()
@@ -56,6 +59,7 @@ def plan_run(
                 details,
                 workers.count,
                 workers.groups,
+                workers.catalog or catalog,
             )
         elif options.joint:
             outcomes, objective = plan_jointly(catalog, requests, options, usage)

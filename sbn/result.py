@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sbn.backups import Backup, NoBackup
@@ -62,6 +62,11 @@ class Plan:
     @property
     def partners(self) -> list[str]:
         return sorted({a.partner for a in self.assignments})
+
+    def outline(self) -> Plan:
+        """The plan as it is shown: every step's candidates counted, not kept, and no picks (the engine's
+        choices, already in the assignments). What a worker sends back (sbn.parallel)."""
+        return replace(self, steps=tuple(entry.outline() for entry in self.steps), picks=())
 
     @property
     def rejected(self) -> list[tuple[str, Rejection]]:

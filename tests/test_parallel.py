@@ -98,3 +98,33 @@ def test_a_scheduler_that_cannot_be_reached_is_a_usage_error(
     path.write_text(doc.text())
     assert main(["plan", str(path), "--scheduler", "tcp://127.0.0.1:9", "--time-limit", "1"]) == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_plans_travel_back_with_the_network_as_ids(tmp_path: Path, batches: dict[str, Path]) -> None:
+    """A worker's plans name the network's modules, partners, offers and the requests by id; the parent
+    puts its own objects in their place, and a plan comes back as its outline (candidates counted)."""
+    import pickle
+    import pickletools
+
+    from sbn.loader import load_network
+    from sbn.parallel import _Known, plan_group
+    from sbn.pipeline import Options
+    from sbn.planner import plan_run
+
+    network = load_network([str(batches["competing"])])
+    requests = list(network.requests)
+    data = plan_group(network, requests, Options(), True)
+    classes = {arg for op, arg, _ in pickletools.genops(data) if op.name == "SHORT_BINUNICODE"}
+    for name in ("Module", "Partner", "Offer", "Request", "Step", "Candidate"):
+        assert name not in classes, name
+    from sbn.candidates import Catalog
+
+    plans, _ = _Known(network, requests, Catalog(network)).load(data)
+    here = plan_run(network, requests, Options()).plans
+    assert [plan.request for plan in plans] == list(requests)
+    assert all(a.request is b for a, b in zip(plans, requests, strict=True))
+    assert [plan.outline() for plan in here] == plans
+    assert all(plan.picks == () and all(not e.candidates for e in plan.steps) for plan in plans)
+    assert sum(e.fit for p in plans for e in p.steps) == sum(len(e.candidates) for p in here for e in p.steps) > 0
+    with pytest.raises(pickle.UnpicklingError):
+        _Known(network, [], Catalog(network)).load(data)

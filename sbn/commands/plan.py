@@ -117,6 +117,7 @@ def _plan(
     Without --jobs, a run of fewer than PARALLEL_FROM requests stays in this process: starting workers
     would cost more than it saves.
     """
+    from sbn.candidates import Catalog
     from sbn.parallel import PARALLEL_FROM, cluster_workers, cores, independent_groups, local_workers
     from sbn.planner import plan_run
 
@@ -125,9 +126,10 @@ def _plan(
             return plan_run(network, requests, options, workers, details)
     count = jobs if jobs is not None else (cores() if len(requests) >= PARALLEL_FROM else 1)
     if count > 1:
-        groups = independent_groups(network, requests, options.without)
+        catalog = Catalog(network)
+        groups = independent_groups(network, requests, options.without, catalog)
         if len(groups) > 1:
-            with local_workers(network, min(count, len(groups))) as workers:
+            with local_workers(network, min(count, len(groups)), catalog) as workers:
                 workers.groups = groups
                 return plan_run(network, requests, options, workers, details)
     return plan_run(network, requests, options)

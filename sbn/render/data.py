@@ -114,7 +114,7 @@ def _plan(plan: Plan, explain: bool, timed: bool = False) -> dict[str, Any]:
                 "step": entry.step.id,
                 "capability": entry.step.capability,
                 "offered": entry.offered,
-                "fit": len(entry.candidates),
+                "fit": entry.fit,
                 "rejected": [{"module": r.module, "partner": r.partner, "reason": r.detail} for r in entry.rejected],
             }
             for entry in plan.steps
