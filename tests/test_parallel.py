@@ -42,6 +42,24 @@ def test_any_number_of_workers_gives_the_same_bytes(
         assert plan_bytes(tmp_path, batches[kind], "--jobs", jobs, *extra) == one, jobs
 
 
+@pytest.mark.parametrize("kind", ["competing", "independent"])
+def test_from_and_committed_give_the_same_bytes_on_any_number_of_workers(
+    tmp_path: Path, batches: dict[str, Path], kind: str
+) -> None:
+    import json
+
+    first = tmp_path / "first.json"
+    first.write_bytes(plan_bytes(tmp_path, batches[kind], "--jobs", "1"))
+    plans = json.loads(first.read_bytes())["plans"]
+    gone = next(a["partner"] for p in plans for a in p["assignments"])
+    early = tmp_path / "early.json"
+    ids = [p["request"] for p in plans[:5]]
+    early.write_bytes(plan_bytes(tmp_path, batches[kind], "--jobs", "1", *[x for i in ids for x in ("-r", i)]))
+    for extra in (["--from", str(first), "--without", gone], ["--committed", str(early)]):
+        one = plan_bytes(tmp_path, batches[kind], "--jobs", "1", *extra)
+        assert plan_bytes(tmp_path, batches[kind], "--jobs", "2", *extra) == one, extra
+
+
 def test_requests_sharing_a_limited_capacity_are_one_group(tmp_path: Path) -> None:
     doc = Doc(
         partners=[partner("p1", capacity=5), partner("p2"), partner("p3")],
