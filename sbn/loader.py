@@ -244,6 +244,146 @@ class _Frame:
     children: Iterator[tuple[Path, tuple[str, Path_], bool]]
 
 
+# check_source's answers besides a document's `include` value.
+_UNREAD: Any = object()  # the document is not read further (unreadable, empty, not a mapping)
+_NO_INCLUDE: Any = object()  # it has no `include`
+
+# Validate reads the files of walked directories ahead on other cores when they hold at least this many
+# bytes in all: below it, starting the workers costs more than they save (docs/performance.md).
+AHEAD_FROM_BYTES = 2_000_000
+
+
+@dataclass
+class _Part:
+    """What check_source found in one file, as a worker sends it back (modules as plain tuples)."""
+
+    name: str
+    identity: Identity
+    includes: Any
+    diagnostics: list[Diagnostic]
+    problems: list[_Problem]
+    unread: list[_Unread]
+    network: list[tuple[NetworkInfo, Origin]]
+    items: dict[str, list[tuple[BaseModel, Origin]]]
+    invalid_ids: dict[str, set[str]]
+    invalid_capabilities: set[str]
+    declared: dict[str, int]
+    request_files: list[str]
+    refs: list[tuple[str, str, str, int, tuple[str, ...]]]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The sentinels are this module's own objects: they travel as names.
+        includes = "unread" if self.includes is _UNREAD else "none" if self.includes is _NO_INCLUDE else None
+        fields = [getattr(self, f.name) for f in dataclasses.fields(self)]
+        return (_part, (includes, *fields))
+
+
+def _part(marker: str | None, *fields: Any) -> _Part:
+    part = _Part(*fields)
+    if marker is not None:
+        part.includes = _UNREAD if marker == "unread" else _NO_INCLUDE
+    return part
+
+
+def _check_ahead(key: str, name: str) -> _Part | None:
+    """On a worker: read one file and check it as check_source does; None when reading it fails (the
+    loader then reads it itself, and says why where it would have)."""
+    try:
+        raw, identity = read_file(key)
+        source = decode(raw, name)
+    except (SourceError, InputError):
+        return None
+    del raw
+    with exact(), without_cycle_collection():
+        loader = _Loader(None, lean=True)  # type: ignore[arg-type]  # check_source reads no project
+        includes = loader.check_source(source)
+    refs = [(ref.id, ref.partner, ref.capability, ref.index, ref.uses) for ref in loader.refs]
+    return _Part(
+        name,
+        identity,
+        includes,
+        loader.diagnostics,
+        loader.problems,
+        loader.unread,
+        loader.network,
+        loader.items,
+        loader.invalid_ids,
+        loader.invalid_capabilities,
+        loader.declared,
+        loader.request_files,
+        refs,
+    )
+
+
+class _Ahead:
+    """Worker processes that read and check the files of walked directories while the loader goes on
+    (validate, on more than one core). The loader still decides, in its own order, whether to read each
+    file; it then takes the worker's findings instead of reading the file itself. The workers start with
+    the first walk that finds AHEAD_FROM_BYTES or more."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.executor: Any = None
+        self.futures: dict[str, tuple[str, Any]] = {}
+
+    def worth(self, keys: list[str]) -> bool:
+        if self.executor is not None:
+            return True
+        size = 0
+        for key in keys:
+            try:
+                size += os.stat(key).st_size
+            except OSError:
+                continue
+        if size < AHEAD_FROM_BYTES:
+            return False
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        return True
+
+    def submit(self, key: str, name: str) -> None:
+        if key not in self.futures:
+            self.futures[key] = (name, self.executor.submit(_check_ahead, key, name))
+
+    def take(self, key: str, name: str) -> _Part | None:
+        entry = self.futures.pop(key, None)
+        if entry is None or entry[0] != name:
+            return None
+        try:
+            part: _Part | None = entry[1].result()
+        except Exception:  # a worker that died: this process reads the file itself
+            return None
+        return part
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _reading_ahead(loader: _Loader) -> Iterator[None]:
+    """Let ``loader`` read walked directories ahead on other cores, on a machine with more than one core
+    where forking is safe (no other thread yet); else it reads alone."""
+    import multiprocessing
+    import threading
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    if cores < 2 or "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        yield
+        return
+    loader.ahead = _Ahead(min(cores, 2))
+    try:
+        yield
+    finally:
+        ahead, loader.ahead = loader.ahead, None
+        ahead.close()
+
+
 class _Loader:
     """Reads files (each once), follows includes, validates items and collects problems.
 
@@ -278,6 +418,7 @@ class _Loader:
         self.escaped_order: dict[str, int] = {}
         self.checked_includes: dict[tuple[Path, str], tuple[str | bool, Path]] = {}
         self.resolved: dict[Path, str] = {}  # each path resolved once
+        self.ahead: _Ahead | None = None  # workers checking the files of walked directories ahead (validate)
 
     # -- files ---------------------------------------------------------------------------
 
@@ -319,6 +460,7 @@ class _Loader:
             self.path_unread.extend(self.unread[unread:])
             if not listing.files:
                 raise UsageError(f"{shown_path(raw)}: no *.yaml or *.yml file in this directory" + _not_read(listing))
+            self.read_ahead(listing.files)
             for child in listing.files:
                 self.load_file(child, walked=True)
         elif stat.S_ISREG(mode):
@@ -393,6 +535,10 @@ class _Loader:
                     self.path_unread.append(unread)
             return None
         name = display_name(path, key)
+        if self.ahead is not None:
+            part = self.ahead.take(key, name)
+            if part is not None:
+                return self.enter_checked(part, path, key)
         try:
             raw, identity = read_file(key)
             source = decode(raw, name)
@@ -417,15 +563,22 @@ class _Loader:
     def enter_source(self, source: Source, key: str, directory: Path) -> _Frame | None:
         self.order.setdefault(source.name, len(self.order))
         self.files[key] = _Loaded(source, key, self.order[source.name])
+        includes = self.check_source(source)
+        return self.follow_includes(source.name, key, directory, includes)
+
+    def check_source(self, source: Source) -> Any:
+        """Read one document and check its items, adding to this loader's lists only (no other state is
+        read or changed, so a worker can do it ahead: see _Ahead). Its `include` value, or _UNREAD when the
+        document is not read further (absent: _NO_INCLUDE)."""
         try:
             data, yaml_problems = read_data(source)  # no node tree: many times the data
         except InputError as error:
             self.diagnostics.extend(_left_unread(error.diagnostics))
             self.unread.append(_Unread.of(source.name, source.text))
-            return None
+            return _UNREAD
         self.diagnostics.extend(yaml_problems)
         if data is None:
-            return None
+            return _UNREAD
         if not isinstance(data, dict):
             self.problems.append(
                 _Problem(
@@ -436,13 +589,17 @@ class _Loader:
                 )
             )
             self.unread.append(_Unread.of(source.name, source.text))
-            return None
+            return _UNREAD
         self.check_document(source, data)
-        targets = self.include_targets(source.name, data, directory)
-        del data  # not kept while the included files load
+        return data.get("include", _NO_INCLUDE)
+
+    def follow_includes(self, name: str, key: str, directory: Path, includes: Any) -> _Frame | None:
+        if includes is _UNREAD:
+            return None
+        targets = self.include_targets(name, {} if includes is _NO_INCLUDE else {"include": includes}, directory)
         self.stack.append(key)
         self.on_stack.add(key)
-        return _Frame(key, self.included(source.name, targets))
+        return _Frame(key, self.included(name, targets))
 
     def included(
         self, name: str, targets: list[tuple[int, Path, bool]]
@@ -455,6 +612,7 @@ class _Loader:
                 continue
             listing = walk(target)
             self.diagnostics.extend(self.walk_notes(listing))
+            self.read_ahead(listing.files)
             if not listing.files:
                 self.problems.append(
                     _Problem(
@@ -518,6 +676,49 @@ class _Loader:
         if not stat.S_ISREG(mode):
             return f"included path {shown} is not read: {not_regular(mode)}"
         return False
+
+    def read_ahead(self, files: list[Path]) -> None:
+        """Hand the files a walk found to the workers, when there are any: only those the project admits,
+        so that nothing is read ahead that enter_file would refuse to read."""
+        if self.ahead is None:
+            return
+        wanted = []
+        for path in files:
+            key = self.resolved.get(path)
+            if key is None:
+                key = self.resolved[path] = os.path.realpath(path)
+            if key not in self.files and self.project.admits(key):
+                wanted.append((path, key))
+        if self.ahead.worth([key for _, key in wanted]):
+            for path, key in wanted:
+                self.ahead.submit(key, display_name(path, key))
+
+    def enter_checked(self, part: _Part, path: Path, key: str) -> _Frame | None:
+        """What enter_file and enter_source do, for a file a worker read and checked: its findings are added
+        where reading it here would have added them, so the output is the same."""
+        name = part.name
+        self.identities.add(part.identity)
+        self.order.setdefault(name, len(self.order))
+        self.files[key] = _Loaded(Source(name, ""), key, self.order[name])
+        self.files[key].path = path
+        self.diagnostics.extend(part.diagnostics)
+        self.problems.extend(part.problems)
+        self.unread.extend(part.unread)
+        self.network.extend(part.network)
+        for section, items in part.items.items():
+            self.items[section].extend(items)
+        for section, ids in part.invalid_ids.items():
+            self.invalid_ids[section].update(ids)
+        self.invalid_capabilities.update(part.invalid_capabilities)
+        for section, count in part.declared.items():
+            self.declared[section] += count
+        self.request_files.extend(part.request_files)
+        strings = self.strings
+        for module_id, partner, capability, index, uses in part.refs:
+            partner = strings.setdefault(partner, partner)
+            capability = strings.setdefault(capability, capability)
+            self.refs.append(ModuleRef(module_id, partner, capability, name, index, uses))
+        return self.follow_includes(name, key, path.parent, part.includes)
 
     # -- schema --------------------------------------------------------------------------
 
@@ -1178,8 +1379,9 @@ def _load_units(paths: Sequence[str], allow_outside: Sequence[str] = ()) -> list
     """
     project = Project.of(paths, allow_outside)
     loader = _Loader(project, lean=True)
-    for raw in paths:
-        loader.load_path(raw)
+    with _reading_ahead(loader):
+        for raw in paths:
+            loader.load_path(raw)
     if len(loader.network) <= 1:
         return [_attempt(loader)]
     network_units, loose = _network_units(loader)
