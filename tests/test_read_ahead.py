@@ -3,20 +3,50 @@ their order and their places are those of reading alone, errors included."""
 
 from __future__ import annotations
 
-import threading
+import json
+import subprocess
+import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+from support import ROOT
 
-import sbn.loader as loader_module
 from benchmarks.generate import generate
-from sbn.cli import main
-from sbn.loader import _attempt, _Loader, _reading_ahead
+from sbn.parallel import cores
+
+# Reading ahead forks, which sbn does only while the process has no other thread; the test process may
+# have some (a Dask cluster, the engine's), so each load runs in a fresh interpreter.
+SCRIPT = """
+import json, sys
+import sbn.loader as loader_module
+from sbn.loader import _attempt, _Loader, _reading_ahead, without_cycle_collection
 from sbn.numbers import exact
 from sbn.sources import Project
 
-pytestmark = pytest.mark.skipif(threading.active_count() > 1, reason="reading ahead forks: no other thread")
+root, threshold, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+loader_module.AHEAD_FROM_BYTES = threshold
+if mode == "cli":
+    from sbn.cli import main
+    sys.exit(main(["validate", root, "--format", sys.argv[4]]))
+with exact(), without_cycle_collection():
+    loader = _Loader(Project.of([root], ()), lean=True)
+    with _reading_ahead(loader):
+        loader.load_path(root)
+        used = loader.ahead is not None and loader.ahead.executor is not None
+    result = _attempt(loader)
+if isinstance(result, Exception):
+    found = [[d.file, d.line, d.column, d.severity, d.message] for d in result.diagnostics]
+else:
+    refs = [[r.id, r.partner, r.capability, r.file, r.index, list(r.uses)] for r in result.modules.values()]
+    found = [refs, sorted(result.partners), [r.id for r in result.requests], list(result.files), len(result.warnings)]
+print(json.dumps({"used": used, "error": isinstance(result, Exception), "found": found}))
+"""
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", SCRIPT, *args], capture_output=True, text=True, cwd=ROOT, timeout=300, check=False
+    )
 
 
 def spoil(root: Path) -> None:
@@ -30,47 +60,25 @@ def spoil(root: Path) -> None:
     files[4].write_text(files[4].read_text() + "unknown_key: 1\ninclude: [../partners, ../../../etc]\n")
 
 
-def load(root: Path, ahead: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, int]:
-    monkeypatch.setattr(loader_module, "AHEAD_FROM_BYTES", 0 if ahead else 10**18)
-    with exact(), loader_module.without_cycle_collection():
-        loader = _Loader(Project.of([str(root)], ()), lean=True)
-        with _reading_ahead(loader):
-            loader.load_path(str(root))
-            used = 0 if loader.ahead is None or loader.ahead.executor is None else 1
-        return _attempt(loader), used
-
-
-def summary(result: Any) -> Any:
-    if isinstance(result, Exception):
-        return [(d.file, d.line, d.column, d.severity, d.message) for d in result.diagnostics]
-    refs = [(r.id, r.partner, r.capability, r.file, r.index, r.uses) for r in result.modules.values()]
-    return (refs, sorted(result.partners), [r.id for r in result.requests], result.files, result.warnings)
-
-
+@pytest.mark.skipif(cores() < 2, reason="reading ahead needs a second core")
 @pytest.mark.parametrize("spoilt", [False, True])
-def test_reading_ahead_finds_what_reading_alone_finds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spoilt: bool
-) -> None:
+def test_reading_ahead_finds_what_reading_alone_finds(tmp_path: Path, spoilt: bool) -> None:
     generate(tmp_path / "net", 2000, requests=3, steps=4, seed=5, per_file=200)
     if spoilt:
         spoil(tmp_path / "net")
-    alone, used_alone = load(tmp_path / "net", False, monkeypatch)
-    ahead, used_ahead = load(tmp_path / "net", True, monkeypatch)
-    assert (used_alone, used_ahead) == (0, 1)
-    assert summary(ahead) == summary(alone)
-    assert isinstance(alone, Exception) == spoilt
+    alone = json.loads(run(str(tmp_path / "net"), str(10**18), "load").stdout)
+    ahead = json.loads(run(str(tmp_path / "net"), "0", "load").stdout)
+    assert (alone["used"], ahead["used"]) == (False, True)
+    assert ahead["found"] == alone["found"]
+    assert alone["error"] == spoilt
 
 
-def test_validate_prints_the_same_with_workers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.mark.skipif(cores() < 2, reason="reading ahead needs a second core")
+def test_validate_prints_the_same_with_workers(tmp_path: Path) -> None:
     generate(tmp_path / "net", 2000, requests=3, steps=4, seed=6, per_file=200)
     spoil(tmp_path / "net")
-    printed = []
-    for threshold in (10**18, 0):
-        monkeypatch.setattr(loader_module, "AHEAD_FROM_BYTES", threshold)
-        for form in ("text", "json"):
-            code = main(["validate", str(tmp_path / "net"), "--format", form])
-            printed.append((code, capsys.readouterr()))
-    assert printed[:2] == printed[2:]
-    assert printed[0][0] == 2
+    for form in ("text", "json"):
+        alone = run(str(tmp_path / "net"), str(10**18), "cli", form)
+        ahead = run(str(tmp_path / "net"), "0", "cli", form)
+        assert (ahead.returncode, ahead.stdout, ahead.stderr) == (alone.returncode, alone.stdout, alone.stderr)
+        assert alone.returncode == 2 and "error" in (alone.stderr + alone.stdout)
