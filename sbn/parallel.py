@@ -3,8 +3,8 @@ cluster (SPEC §8, --jobs and --scheduler).
 
 Two requests can only affect each other through a capacity both could use: a module, a partner or a
 resource with a limit. Requests are grouped so that no two groups could use one (``independent_groups``);
-each group is planned as sbn plans any run (by priority, then file order, or jointly), by whichever
-executor runs it, and the plans are put back in file order. The output is therefore byte for byte that
+each group is planned as sbn plans any run (by priority, then file order), by whichever executor runs
+it, and the plans are put back in file order. The output is therefore byte for byte that
 of planning the whole run in one process, whatever the number of workers and wherever they run.
 
 What travels: the network once per worker (a process pool forks with it, or receives it once as its
@@ -18,12 +18,12 @@ import io
 import multiprocessing
 import os
 import pickle
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from typing import Any
 
 from sbn.candidates import Catalog, Offer, fixed_for
@@ -31,7 +31,9 @@ from sbn.errors import UsageError
 from sbn.loader import Network
 from sbn.model import Module, Partner, Request, Resource, Step
 from sbn.pipeline import Options
-from sbn.result import ObjectiveValue, Plan, Run
+from sbn.result import Plan, Run
+from sbn.sources import reason
+from sbn.text import escape, quote
 
 # Below this many requests a run is planned in one process unless --jobs is given: starting workers
 # costs more than they save (measured in docs/performance.md).
@@ -93,7 +95,12 @@ def plan_in_groups(
 ) -> Run:
     """Plan the run's independent groups on ``executor``; ``network_ref`` is what a task is given to find the
     network on its worker (None: the worker's own copy). ``details``: keep every rejection's words (--explain).
-    ``groups``: those of independent_groups, when already known; ``catalog``: this process's, if it has one."""
+    ``groups``: those of independent_groups, when already known; ``catalog``: this process's, if it has one.
+
+    Never for --joint: a joint run is one model, whose limits (--time-limit, --node-limit) and ties are the
+    whole run's; split into groups, each would get the whole limit and break ties among its own requests.
+    """
+    assert not options.joint, "a joint run is planned in one process"
     if catalog is None:
         catalog = Catalog(network)
     if groups is None:
@@ -105,21 +112,16 @@ def plan_in_groups(
         executor.submit(plan_group, network_ref, [requests[i] for i in batch], carried, details) for batch in batches
     ]
     plans: dict[int, Plan] = {}
-    objectives: list[tuple[ObjectiveValue, ...]] = []
     done = 0
     known = _Known(network, requests, catalog)
     for batch, future in zip(batches, futures, strict=True):
-        group_plans, objective = known.load(future.result())
+        group_plans = known.load(future.result())
         for i, plan in zip(batch, group_plans, strict=True):
             plans[i] = plan
-        objectives.append(objective)
         done += len(batch)
         if progress is not None:
             progress(done, len(requests), f"{len(groups)} independent groups on {workers} workers")
-    ordered = tuple(plans[i] for i in range(len(requests)))
-    if not options.joint:
-        return Run(ordered)
-    return Run(ordered, joint=True, objective=merge_objectives(objectives))
+    return Run(tuple(plans[i] for i in range(len(requests))))
 
 
 def _batches(groups: list[list[int]], workers: int) -> list[list[int]]:
@@ -135,27 +137,6 @@ def _batches(groups: list[list[int]], workers: int) -> list[list[int]]:
         batches[lightest].extend(group)
         loads[lightest] += len(group)
     return [sorted(batch) for batch in batches if batch]
-
-
-def merge_objectives(parts: Sequence[tuple[ObjectiveValue, ...]]) -> tuple[ObjectiveValue, ...]:
-    """The objective of a joint run from those of its independent groups: counts and criteria add up.
-
-    A bound adds up where every group has one or is proven (its value is then its bound).
-    """
-    merged: dict[tuple[str, int | None], list[ObjectiveValue]] = {}
-    for part in parts:
-        for value in part:
-            merged.setdefault((value.criterion, value.priority), []).append(value)
-    result: list[ObjectiveValue] = []
-    for (criterion, priority), values in merged.items():
-        total: Any = sum((value.value for value in values), Decimal(0) if isinstance(values[0].value, Decimal) else 0)
-        proven = all(value.proven for value in values)
-        bounds = [value.bound if not value.proven else Decimal(value.value) for value in values]
-        known = [b for b in bounds if b is not None]
-        bound = None if proven or len(known) < len(bounds) else sum(known, Decimal(0))
-        result.append(ObjectiveValue(criterion, total, proven, priority, bound))
-    planned = sorted((v for v in result if v.criterion == "planned"), key=lambda v: -(v.priority or 0))
-    return tuple(planned + [v for v in result if v.criterion != "planned"])
 
 
 # -- on the worker -------------------------------------------------------------------------------
@@ -188,7 +169,7 @@ def plan_group(network_ref: Network | None, requests: list[Request], options: Op
             for rejection in entry.rejected:
                 rejection.settle(details)
     buffer = io.BytesIO()
-    _Out(buffer, requests).dump(([plan.outline() for plan in run.plans], run.objective))
+    _Out(buffer, requests).dump([plan.outline() for plan in run.plans])
     return buffer.getvalue()
 
 
@@ -235,10 +216,10 @@ class _Known:
         self.catalog = catalog
         self.offers: dict[str, Offer] = {}
 
-    def load(self, data: bytes) -> tuple[list[Plan], tuple[ObjectiveValue, ...]]:
+    def load(self, data: bytes) -> list[Plan]:
         unpickler = pickle.Unpickler(io.BytesIO(data))
         unpickler.persistent_load = self.find  # type: ignore[method-assign]
-        loaded: tuple[list[Plan], tuple[ObjectiveValue, ...]] = unpickler.load()
+        loaded: list[Plan] = unpickler.load()
         return loaded
 
     def find(self, key: tuple[str, ...]) -> Any:
@@ -311,13 +292,66 @@ def local_workers(network: Network, count: int, catalog: Catalog | None = None) 
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+_ADDRESS = re.compile(r"(?:tcp://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})")
+
+
+def scheduler_address(address: str) -> str:
+    """--scheduler's value as Dask's tcp:// address; other schemes need settings sbn does not pass."""
+    found = _ADDRESS.fullmatch(address.strip())
+    if found is None or not 0 < int(found.group(2)) < 65536:
+        raise UsageError(
+            f"--scheduler {quote(address, bare=True)}: expected a Dask scheduler's address, tcp://HOST:PORT"
+        )
+    return f"tcp://{found.group(1)}:{int(found.group(2))}"
+
+
+def _ask_scheduler(address: str) -> dict[str, Any]:
+    """The scheduler's own account of itself (its `identity`), asked within CONNECT_SECONDS in all: connecting
+    and the answer both. Whatever else answers, or nothing at all, is a usage error naming the address."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def ask() -> Any:
+        comm = await connect(address, timeout=CONNECT_SECONDS)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        answer = asyncio.run(asyncio.wait_for(ask(), CONNECT_SECONDS))
+    except TimeoutError:
+        raise UsageError(
+            f"cannot reach the Dask scheduler at {address}: no answer within {CONNECT_SECONDS} seconds"
+        ) from None
+    except OSError as exc:
+        # Dask's words ("Timed out trying to connect to ... after 5 s"), else the system's.
+        why = escape(str(exc)) if exc.errno is None and str(exc) else reason(exc).lower()
+        raise UsageError(f"cannot reach the Dask scheduler at {address}: {why}") from None
+    except Exception:  # garbage on the wire makes Dask's reader raise anything (MemoryError for a huge length)
+        answer = None
+    if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
+        raise UsageError(f"cannot reach the Dask scheduler at {address}: what answers there is not a Dask scheduler")
+    return answer
+
+
 @contextmanager
 def cluster_workers(network: Network, address: str) -> Iterator[Workers]:
-    """The workers of a Dask cluster (`pip install 'sbn[cluster]'`): dask's Client is an executor."""
+    """The workers of a Dask cluster (`pip install 'sbn[cluster]'`): dask's Client is an executor.
+
+    The scheduler is asked who it is first, with a deadline of our own, so that a wrong address, a silent
+    listener or a scheduler without workers is a usage error (exit 2) within seconds, not a hang or a trace.
+    """
     try:
         from dask.distributed import Client
     except ImportError:
         raise UsageError("--scheduler needs Dask: pip install 'sbn[cluster]'") from None
+    address = scheduler_address(address)
+    identity = _ask_scheduler(address)
+    if not identity.get("workers"):
+        raise UsageError(f"the Dask scheduler at {address} has no workers: start some with `dask worker {address}`")
     try:
         client = Client(address, set_as_default=False, timeout=CONNECT_SECONDS)
     except (OSError, TimeoutError, ValueError) as exc:

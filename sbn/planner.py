@@ -49,7 +49,7 @@ def plan_run(
         usage = Usage(origin=options.origin)
         commit(catalog, usage, options.committed)
         base = usage.copy()
-        if workers is not None:
+        if workers is not None and not options.joint:
             run = plan_in_groups(
                 network,
                 requests,

@@ -3,7 +3,6 @@ output of planning the run in one process, whatever the number of workers and wh
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,7 @@ from support.build import Doc, load, module, partner, request, step
 
 from benchmarks.generate import generate
 from sbn.cli import main
-from sbn.parallel import independent_groups, merge_objectives
-from sbn.result import ObjectiveValue
+from sbn.parallel import independent_groups
 
 
 def plan_bytes(tmp_path: Path, requests: Path, *args: str) -> bytes:
@@ -33,7 +31,7 @@ def batches(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("kind", ["competing", "independent"])
-@pytest.mark.parametrize("extra", [[], ["--backups", "--explain"], ["--joint"]])
+@pytest.mark.parametrize("extra", [[], ["--backups", "--explain"], ["--joint"], ["--joint", "--node-limit", "3"]])
 def test_any_number_of_workers_gives_the_same_bytes(
     tmp_path: Path, batches: dict[str, Path], kind: str, extra: list[str]
 ) -> None:
@@ -81,22 +79,19 @@ def test_requests_sharing_a_limited_capacity_are_one_group(tmp_path: Path) -> No
     assert independent_groups(network, list(network.requests), frozenset({"p1"})) == [[0], [1], [2, 3]]
 
 
-def test_the_objectives_of_independent_groups_add_up() -> None:
-    first = (
-        ObjectiveValue("planned", 2, True, priority=1),
-        ObjectiveValue("cost", Decimal("10.50"), True),
+def test_a_joint_run_is_one_model_whatever_the_workers(tmp_path: Path) -> None:
+    """Found by QA: split into groups, a joint run broke ties among each group's own requests, and each group
+    had the whole --node-limit. Two requests share no limit with the third, and every choice ties."""
+    path = tmp_path / "tie.yaml"
+    doc = Doc(
+        partners=[partner("x"), partner("y")],
+        modules=[module("m1", "x", "a"), module("m2", "y", "a"), module("m3", "y", "b"), module("m4", "x", "b")],
+        requests=[request(f"r{i}", step("a"), step("b")) for i in (1, 2, 3)],
     )
-    second = (
-        ObjectiveValue("planned", 1, True, priority=1),
-        ObjectiveValue("planned", 3, False, priority=0),
-        ObjectiveValue("cost", Decimal("4.00"), False, bound=Decimal("3.5")),
-    )
-    merged = merge_objectives([first, second])
-    assert [(v.criterion, v.priority, v.value, v.proven, v.bound) for v in merged] == [
-        ("planned", 1, 3, True, None),
-        ("planned", 0, 3, False, None),
-        ("cost", None, Decimal("14.50"), False, Decimal("14.00")),
-    ]
+    path.write_text(doc.text())
+    for extra in (["--optimize", "partners"], ["--node-limit", "1"]):
+        one = plan_bytes(tmp_path, path, "--joint", "--jobs", "1", "--format", "csv", *extra)
+        assert plan_bytes(tmp_path, path, "--joint", "--jobs", "2", "--format", "csv", *extra) == one
 
 
 def test_on_a_local_dask_cluster_the_bytes_are_the_same(tmp_path: Path, batches: dict[str, Path]) -> None:
@@ -137,7 +132,7 @@ def test_plans_travel_back_with_the_network_as_ids(tmp_path: Path, batches: dict
         assert name not in classes, name
     from sbn.candidates import Catalog
 
-    plans, _ = _Known(network, requests, Catalog(network)).load(data)
+    plans = _Known(network, requests, Catalog(network)).load(data)
     here = plan_run(network, requests, Options()).plans
     assert [plan.request for plan in plans] == list(requests)
     assert all(a.request is b for a, b in zip(plans, requests, strict=True))
@@ -146,3 +141,69 @@ def test_plans_travel_back_with_the_network_as_ids(tmp_path: Path, batches: dict
     assert sum(e.fit for p in plans for e in p.steps) == sum(len(e.candidates) for p in here for e in p.steps) > 0
     with pytest.raises(pickle.UnpicklingError):
         _Known(network, [], Catalog(network)).load(data)
+
+
+@pytest.mark.parametrize(
+    "address", ["notanaddress", "", "http://127.0.0.1:1", "tls://127.0.0.1:1", "tcp://[::1", "a:0"]
+)
+def test_a_scheduler_address_dask_cannot_use_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], address: str
+) -> None:
+    pytest.importorskip("distributed")
+    path = tmp_path / "net.yaml"
+    doc = Doc(partners=[partner("p")], modules=[module("m", "p", "a")], requests=[request("r", step("a"))])
+    path.write_text(doc.text())
+    assert main(["plan", str(path), "--scheduler", address]) == 2
+    err = capsys.readouterr().err
+    assert "expected a Dask scheduler's address, tcp://HOST:PORT" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("answer", [None, b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"])
+def test_what_answers_at_the_address_must_be_a_dask_scheduler(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], answer: bytes | None
+) -> None:
+    """Found by QA: a listener that never answers hung sbn for minutes; one that sends bytes Dask cannot read
+    gave 'out of memory' (Dask read a length of 3 EiB). Both are usage errors within the 5 s promised."""
+    import socket
+    import threading
+
+    pytest.importorskip("distributed")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            held.append(conn)
+            if answer is not None:
+                conn.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    path = tmp_path / "net.yaml"
+    doc = Doc(partners=[partner("p")], modules=[module("m", "p", "a")], requests=[request("r", step("a"))])
+    path.write_text(doc.text())
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        assert main(["plan", str(path), "--scheduler", address]) == 2
+    finally:
+        server.close()
+        for conn in held:
+            conn.close()
+    err = capsys.readouterr().err
+    expected = "no answer within 5 seconds" if answer is None else "what answers there is not a Dask scheduler"
+    assert f"cannot reach the Dask scheduler at {address}: {expected}" in err
+
+
+def test_a_scheduler_without_workers_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    distributed = pytest.importorskip("distributed")
+    path = tmp_path / "net.yaml"
+    doc = Doc(partners=[partner("p")], modules=[module("m", "p", "a")], requests=[request("r", step("a"))])
+    path.write_text(doc.text())
+    with distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp://", dashboard_address=":0") as cluster:
+        assert main(["plan", str(path), "--scheduler", cluster.scheduler_address]) == 2
+    assert "has no workers: start some with `dask worker" in capsys.readouterr().err

@@ -115,12 +115,14 @@ def _plan(
     with --scheduler, else on local processes when there are several groups and workers to use.
 
     Without --jobs, a run of fewer than PARALLEL_FROM requests stays in this process: starting workers
-    would cost more than it saves.
+    would cost more than it saves. A joint run is one model: always in this process.
     """
     from sbn.candidates import Catalog
     from sbn.parallel import PARALLEL_FROM, cluster_workers, cores, independent_groups, local_workers
     from sbn.planner import plan_run
 
+    if options.joint:
+        return plan_run(network, requests, options)
     if scheduler is not None:
         with cluster_workers(network, scheduler) as workers:
             return plan_run(network, requests, options, workers, details)
