@@ -553,7 +553,8 @@ class ResourceAtOnce(AmountFilter, ModelRule):
                         amount = candidate.offer.amounts(candidate.quantity).get(resource_id, ZERO)
                         if amount:
                             amounts.append((model, i, k, amount))
-            scale = _whole_scale([a for *_, a in amounts] + [b[2] for b in busy] + [resource.capacity])
+            held = held_within(busy, resource.capacity)
+            scale = _whole_scale([a for *_, a in amounts] + [h[2] for h in held] + [resource.capacity])
             tasks: dict[tuple[int, int], Task] = {}
             for model, i, k, amount in amounts:
                 key = (id(model), i)
@@ -561,7 +562,7 @@ class ResourceAtOnce(AmountFilter, ModelRule):
                     durations = {model.x[i][j]: c.duration for j, c in enumerate(model.entries[i].candidates)}
                     tasks[key] = Task(model.start[i], durations, {}, model.release)
                 tasks[key].demands[model.x[i][k]] = scale(amount)
-            periods = [(begin, end, scale(amount)) for begin, end, amount, _ in busy]
+            periods = [(begin, end, scale(amount)) for begin, end, amount in held]
             capacity = scale(resource.capacity)
             ceiling = capacity + sum(max(t.demands.values()) for t in tasks.values()) + sum(p[2] for p in periods)
             column = milp.add_column(0, ceiling, True)
@@ -652,10 +653,29 @@ def _profiles(facts: Facts) -> Iterator[tuple[str, Resource, list[tuple[int, Dec
             events = held.setdefault(resource.id, (resource, []))[1]
             events += [(begin, amount), (begin + pick.duration, -amount)]
     for resource_id, (resource, events) in sorted(held.items()):
-        for begin, end, amount, _ in facts.usage.busy.get(resource_id, []):
-            if end > begin:
-                events += [(begin, amount), (end, -amount)]
+        assert resource.at_once is not None
+        for begin, end, amount in held_within(facts.usage.busy.get(resource_id, []), resource.at_once):
+            events += [(begin, amount), (end, -amount)]
         yield resource_id, resource, events
+
+
+def held_within(busy: Sequence[tuple[int, int, Decimal, str]], capacity: Decimal) -> list[tuple[int, int, Decimal]]:
+    """What others hold of a resource over time, as stretches (begin, end, amount) of constant use, at most
+    ``capacity`` each: committed work placed by its own dates may already hold more than there is (SPEC §6
+    places it as given); the resource is then full during that time, and nothing else is placed there."""
+    changes: dict[int, Decimal] = {}
+    for begin, end, amount, _ in busy:
+        if end > begin and amount:
+            changes[begin] = changes.get(begin, ZERO) + amount
+            changes[end] = changes.get(end, ZERO) - amount
+    stretches: list[tuple[int, int, Decimal]] = []
+    level = ZERO
+    times = sorted(changes)
+    for position, time in enumerate(times[:-1]):
+        level += changes[time]
+        if level > 0:
+            stretches.append((time, times[position + 1], min(level, capacity)))
+    return stretches
 
 
 def _peak(events: list[tuple[int, Decimal]], over: Decimal | None = None) -> tuple[Decimal, tuple[int, int]]:

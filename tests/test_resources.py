@@ -180,6 +180,25 @@ def test_committed_work_holds_resources_and_is_not_planned_again(tmp_path: Path)
     assert data["resources"] == [{"id": "crews", "at_once": 4, "peak": 3}]
 
 
+@pytest.mark.parametrize("joint", [[], ["--joint"]])
+def test_committed_work_holding_more_than_there_is_leaves_the_resource_full_then(
+    tmp_path: Path, joint: list[str]
+) -> None:
+    """Found by QA: committed plans placed by their own dates (or none) can overlap beyond a resource's
+    at_once; every model with that resource was then infeasible (a joint run: every request 'unknown').
+    The resource is full while they overlap; other work goes before or after."""
+    held = [{"step": "i", "module": "install", "quantity": 1, "start": 4, "finish": 14}]
+    plans = [{"request": name, "assignments": held} for name in ("old1", "old2")]  # 3 + 3 crews of 4
+    committed = tmp_path / "old.json"
+    committed.write_text(json.dumps({"schema": "sbn.plan/v1", "plans": plans}), encoding="utf-8")
+    _, data = run_cli(tmp_path, doc(request("b", *STEPS)), "--committed", str(committed), *joint)
+    assert data is not None
+    entry = plan_of(data, "b")
+    assert entry["status"] == "optimal"
+    assert spans(entry) == {"s": (0, 2, 0), "i": (14, 24, 12)}
+    assert data["resources"] == [{"id": "crews", "at_once": 4, "peak": 6}]
+
+
 def test_a_committed_module_no_longer_in_the_network_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
     committed = tmp_path / "old.json"
     plan = {"request": "x", "assignments": [{"step": "s", "module": "gone", "quantity": 1, "start": 0, "finish": 1}]}
