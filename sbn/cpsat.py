@@ -82,7 +82,7 @@ def solve_cp(
         solver.parameters.max_time_in_seconds = max(deadline - time.monotonic(), 0.001)
         if node_limit is not None:
             solver.parameters.max_deterministic_time = node_limit * DETERMINISTIC_SECONDS_PER_NODE
-        status = solver.solve(model)
+        status = _solve(solver, model)
         if status == cp_model.OPTIMAL:
             values = [float(solver.value(variable)) for variable in variables]
             value = float(solver.objective_value) if objective else 0.0
@@ -105,6 +105,37 @@ def solve_cp(
             return Outcome(SolveStatus.UNKNOWN, stopped_by=stopped_by)
         return Outcome(SolveStatus.FEASIBLE, values, achieved, stopped_by)
     return Outcome(SolveStatus.OPTIMAL, values, achieved)
+
+
+def _solve(solver: Any, model: Any) -> Any:
+    """Run the search in a thread of its own and wait for it here, so that Ctrl-C reaches sbn at once (exit
+    130) and stops the search, as with HiGHS (sbn.solver). CP-SAT's own SIGINT handler would swallow it: the
+    search would stop and sbn print the plans found so far as if the time limit had ended it."""
+    import threading
+
+    solver.parameters.catch_sigint_signal = False
+    outcome: dict[str, Any] = {}
+
+    def search() -> None:
+        try:
+            outcome["status"] = solver.solve(model)
+        except BaseException as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(target=search, name="sbn-cp-sat", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.05)
+    except KeyboardInterrupt:
+        from sbn.solver import mark_interrupted
+
+        solver.stop_search()
+        mark_interrupted()  # the search may still be unwinding: sbn leaves at once (sbn.cli)
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["status"]
 
 
 def _whole(value: float) -> int:

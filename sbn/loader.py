@@ -340,7 +340,10 @@ class _Ahead:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        from sbn.parallel import quiet_worker
+
+        context = multiprocessing.get_context("fork")
+        self.executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=quiet_worker)
         return True
 
     def submit(self, key: str, name: str) -> None:
@@ -357,8 +360,14 @@ class _Ahead:
             return None
         return part
 
-    def close(self) -> None:
-        if self.executor is not None:
+    def close(self, stop: bool = False) -> None:
+        if self.executor is None:
+            return
+        if stop:
+            from sbn.parallel import stop_workers
+
+            stop_workers(self.executor)
+        else:
             self.executor.shutdown(wait=True, cancel_futures=True)
 
 
@@ -376,12 +385,15 @@ def _reading_ahead(loader: _Loader) -> Iterator[None]:
     if cores < 2 or "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         yield
         return
-    loader.ahead = _Ahead(min(cores, 2))
+    ahead = loader.ahead = _Ahead(min(cores, 2))
     try:
         yield
-    finally:
-        ahead, loader.ahead = loader.ahead, None
-        ahead.close()
+    except BaseException:
+        loader.ahead = None
+        ahead.close(stop=True)
+        raise
+    loader.ahead = None
+    ahead.close()
 
 
 class _Loader:

@@ -275,21 +275,43 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def quiet_worker(network: Network | None = None, catalog: Catalog | None = None) -> None:
+    """A local worker's initializer: Ctrl-C is for the sbn process, which stops the workers itself (a worker
+    killed by it mid-task could leave the pool's queue locked, and the pool waiting forever)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if network is not None:
+        install(network, catalog)
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End a pool's processes now (Ctrl-C): their work is not wanted any more."""
+    processes = list(getattr(pool, "_processes", {}).values())  # the executor has no public way in 3.11
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join()
+
+
 @contextmanager
 def local_workers(network: Network, count: int, catalog: Catalog | None = None) -> Iterator[Workers]:
     """A pool of ``count`` processes, each holding the network: forked from this process where that is safe
     (no other thread yet), with ``catalog`` as it is, else started fresh and sent the network once."""
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         install(network, catalog)
-        pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
+        pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=quiet_worker)
     else:
         pool = ProcessPoolExecutor(
-            count, mp_context=multiprocessing.get_context("spawn"), initializer=install, initargs=(network,)
+            count, mp_context=multiprocessing.get_context("spawn"), initializer=quiet_worker, initargs=(network,)
         )
     try:
         yield Workers(pool, count, catalog=catalog)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        stop_workers(pool)
+        raise
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 _ADDRESS = re.compile(r"(?:tcp://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})")

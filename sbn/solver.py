@@ -302,6 +302,11 @@ def _run(highs: Any, meanwhile: Callable[[], None] | None = None) -> None:
     _worker.run(highs, meanwhile)
 
 
+def mark_interrupted() -> None:
+    """Ctrl-C arrived while an engine (this one or CP-SAT) was searching."""
+    _interrupted.set()
+
+
 def interrupted_mid_search() -> bool:
     """Whether Ctrl-C arrived while the engine was searching (its threads cannot be joined then)."""
     return _interrupted.is_set()

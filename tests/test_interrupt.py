@@ -13,20 +13,23 @@ from pathlib import Path
 import pytest
 
 
-def hard_request(path: Path, agents: int = 12, jobs: int = 120, seed: int = 7) -> Path:
-    """A type-D generalised assignment problem (Chu & Beasley): hard for any MIP engine."""
+def hard_request(path: Path, agents: int = 12, jobs: int = 120, seed: int = 7, crews: bool = False) -> Path:
+    """A type-D generalised assignment problem (Chu & Beasley): hard for any MIP engine. ``crews``: every
+    module also holds a crew at once (SPEC §6), so that CP-SAT searches instead of HiGHS."""
     rng = random.Random(seed)
     usage = [[rng.randint(1, 100) for _ in range(jobs)] for _ in range(agents)]
     cost = [[111 - usage[i][j] + rng.randint(-10, 10) for j in range(jobs)] for i in range(agents)]
     lines = ["network: {name: hard}", "partners:"]
+    uses = ", uses: {crew: 1}" if crews else ""
     for i in range(agents):
         lines.append(f"  - {{id: a{i}, capacity: {int(0.8 * sum(usage[i]) / agents)}}}")
     lines.append("modules:")
     for i in range(agents):
         for j in range(jobs):
-            lines.append(
-                f"  - {{id: m{i}-{j}, partner: a{i}, capability: job-{j}, cost: {cost[i][j]}, usage: {usage[i][j]}}}"
-            )
+            fields = f"partner: a{i}, capability: job-{j}, cost: {cost[i][j]}, usage: {usage[i][j]}{uses}"
+            lines.append(f"  - {{id: m{i}-{j}, {fields}}}")
+    if crews:
+        lines += ["resources:", f"  - {{id: crew, at_once: {jobs}}}"]
     lines += ["requests:", "  - id: gap", "    optimize: [cost]", "    steps:"]
     lines += [f"      - {{id: job-{j}, capability: job-{j}}}" for j in range(jobs)]
     path.write_text("\n".join(lines) + "\n")
@@ -51,8 +54,11 @@ def test_time_limit_gives_best_plan_found_as_feasible(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_ctrl_c_exits_130_and_writes_nothing(tmp_path: Path) -> None:
-    request = hard_request(tmp_path / "hard.yaml")
+@pytest.mark.parametrize("crews", [False, True], ids=["highs", "cp-sat"])
+def test_ctrl_c_exits_130_and_writes_nothing(tmp_path: Path, crews: bool) -> None:
+    """With CP-SAT too (found by QA: its own SIGINT handler swallowed Ctrl-C, and sbn wrote the plan found so
+    far with exit 1)."""
+    request = hard_request(tmp_path / "hard.yaml", crews=crews)
     target = tmp_path / "plan.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "sbn", "plan", str(request), "--time-limit", "300", "--output", str(target)],
