@@ -92,10 +92,12 @@ def plan_in_groups(
     workers: int,
     groups: list[list[int]] | None = None,
     catalog: Catalog | None = None,
+    write_json: bool = False,
 ) -> Run:
     """Plan the run's independent groups on ``executor``; ``network_ref`` is what a task is given to find the
     network on its worker (None: the worker's own copy). ``details``: keep every rejection's words (--explain).
-    ``groups``: those of independent_groups, when already known; ``catalog``: this process's, if it has one.
+    ``groups``: those of independent_groups, when already known; ``catalog``: this process's, if it has one;
+    ``write_json``: the output is JSON, which the workers write for their plans (sbn.render.data).
 
     Never for --joint: a joint run is one model, whose limits (--time-limit, --node-limit) and ties are the
     whole run's; split into groups, each would get the whole limit and break ties among its own requests.
@@ -109,7 +111,8 @@ def plan_in_groups(
     carried = replace(options, progress=None)
     batches = _batches(groups, workers)
     futures: list[Future[bytes]] = [
-        executor.submit(plan_group, network_ref, [requests[i] for i in batch], carried, details) for batch in batches
+        executor.submit(plan_group, network_ref, [requests[i] for i in batch], carried, details, write_json)
+        for batch in batches
     ]
     plans: dict[int, Plan] = {}
     done = 0
@@ -153,10 +156,13 @@ def install(network: Network, catalog: Catalog | None = None) -> None:
     _catalog = catalog
 
 
-def plan_group(network_ref: Network | None, requests: list[Request], options: Options, details: bool) -> bytes:
+def plan_group(
+    network_ref: Network | None, requests: list[Request], options: Options, details: bool, write_json: bool = False
+) -> bytes:
     """Plan one batch of groups as a run on a worker; rejections keep their words only when asked (--explain).
 
-    The plans go back pickled by ``_Out``: what the parent already holds travels as its id.
+    The plans go back pickled by ``_Out``: what the parent already holds travels as its id. With
+    ``write_json``, each plan also as its JSON object, written here (in parallel) rather than by the parent.
     """
     from sbn.planner import plan_run
 
@@ -168,8 +174,15 @@ def plan_group(network_ref: Network | None, requests: list[Request], options: Op
         for entry in plan.steps:
             for rejection in entry.rejected:
                 rejection.settle(details)
+    if write_json:
+        from sbn.render.data import plan_json
+
+        timed = bool(network.resources)  # as plan_data decides: the run has a resources summary
+        plans = [plan.written(plan_json(plan, details, timed)) for plan in run.plans]
+    else:
+        plans = [plan.outline() for plan in run.plans]
     buffer = io.BytesIO()
-    _Out(buffer, requests).dump([plan.outline() for plan in run.plans])
+    _Out(buffer, requests).dump(plans)
     return buffer.getvalue()
 
 
@@ -265,6 +278,7 @@ class Workers:
     network_ref: Any = None
     groups: list[list[int]] | None = None  # the run's independent groups, when already known
     catalog: Catalog | None = None  # the one that grouped them, shared with forked workers
+    write_json: bool = False  # the output is JSON: workers write their plans' (plan_in_groups)
 
 
 def cores() -> int:

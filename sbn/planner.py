@@ -60,6 +60,7 @@ def plan_run(
                 workers.count,
                 workers.groups,
                 workers.catalog or catalog,
+                workers.write_json,
             )
         elif options.joint:
             outcomes, objective = plan_jointly(catalog, requests, options, usage)

@@ -46,6 +46,9 @@ class Plan:
     changes: int | None = None  # with --from
     backups: bool = False  # with --backups: each assignment carries its backup
     single_points_of_failure: tuple[str, ...] = ()
+    # Its `sbn.plan/v1` JSON object, written where it was planned (a worker of sbn.parallel, when the output
+    # is JSON); the steps' candidates and rejections are then dropped. None: rendered from the plan.
+    json: str | None = None
 
     @property
     def planned(self) -> bool:
@@ -67,6 +70,10 @@ class Plan:
         """The plan as it is shown: every step's candidates counted, not kept, and no picks (the engine's
         choices, already in the assignments). What a worker sends back (sbn.parallel)."""
         return replace(self, steps=tuple(entry.outline() for entry in self.steps), picks=())
+
+    def written(self, text: str) -> Plan:
+        """The plan with its JSON already written: only what the run's summary and exit code read is kept."""
+        return replace(self, steps=(), picks=(), json=text)
 
     @property
     def rejected(self) -> list[tuple[str, Rejection]]:

@@ -207,3 +207,22 @@ def test_a_scheduler_without_workers_is_a_usage_error(tmp_path: Path, capsys: py
     with distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp://", dashboard_address=":0") as cluster:
         assert main(["plan", str(path), "--scheduler", cluster.scheduler_address]) == 2
     assert "has no workers: start some with `dask worker" in capsys.readouterr().err
+
+
+def test_for_json_output_workers_write_their_plans(batches: dict[str, Path]) -> None:
+    """With --format json a worker writes each plan's JSON object (in parallel) and sends it with what the
+    run's summary and exit code need; the document is byte for byte the one-process one (tests above)."""
+    from sbn.candidates import Catalog
+    from sbn.loader import load_network
+    from sbn.parallel import _Known, plan_group
+    from sbn.pipeline import Options
+    from sbn.planner import plan_run
+    from sbn.render.data import plan_json
+
+    network = load_network([str(batches["competing"])])
+    requests = list(network.requests)
+    plans = _Known(network, requests, Catalog(network)).load(plan_group(network, requests, Options(), True, True))
+    here = plan_run(network, requests, Options()).plans
+    assert [plan.json for plan in plans] == [plan_json(plan, True, False) for plan in here]
+    assert [(p.status, p.assignments) for p in plans] == [(p.status, p.assignments) for p in here]
+    assert all(plan.steps == () for plan in plans)

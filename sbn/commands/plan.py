@@ -95,7 +95,7 @@ def run_plan(
     line = progress_line()
     options.progress = line
     try:
-        run = _plan(network, requests, options, jobs, scheduler, explain)
+        run = _plan(network, requests, options, jobs, scheduler, explain, output_format == "json")
     finally:
         if line is not None:
             line.close()
@@ -109,7 +109,13 @@ def run_plan(
 
 
 def _plan(
-    network: Network, requests: list[Request], options: Options, jobs: int | None, scheduler: str | None, details: bool
+    network: Network,
+    requests: list[Request],
+    options: Options,
+    jobs: int | None,
+    scheduler: str | None,
+    details: bool,
+    write_json: bool = False,
 ) -> Run:
     """Plan in this process, or groups of independent requests side by side (sbn.parallel): on a Dask cluster
     with --scheduler, else on local processes when there are several groups and workers to use.
@@ -125,6 +131,7 @@ def _plan(
         return plan_run(network, requests, options)
     if scheduler is not None:
         with cluster_workers(network, scheduler) as workers:
+            workers.write_json = write_json
             return plan_run(network, requests, options, workers, details)
     count = jobs if jobs is not None else (cores() if len(requests) >= PARALLEL_FROM else 1)
     if count > 1:
@@ -133,6 +140,7 @@ def _plan(
         if len(groups) > 1:
             with local_workers(network, min(count, len(groups)), catalog) as workers:
                 workers.groups = groups
+                workers.write_json = write_json
                 return plan_run(network, requests, options, workers, details)
     return plan_run(network, requests, options)
 

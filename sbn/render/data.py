@@ -42,8 +42,15 @@ def quantity(value: Decimal) -> int | Exact:
     return int(value) if value == value.to_integral_value() else Exact(value)
 
 
-def plan_data(network: Network, run: Run | Sequence[Plan], explain: bool = False) -> dict[str, Any]:
-    """The `sbn.plan/v1` document of a run (or of plans planned one after another)."""
+class Written(str):
+    """JSON text already laid out at its place (a plan written by a worker): put in as it is."""
+
+
+def plan_data(
+    network: Network, run: Run | Sequence[Plan], explain: bool = False, written: bool = False
+) -> dict[str, Any]:
+    """The `sbn.plan/v1` document of a run (or of plans planned one after another). ``written``: plans a
+    worker already wrote as JSON go in as that text (for JSON only)."""
     if not isinstance(run, Run):
         run = Run(tuple(run))
     data: dict[str, Any] = {
@@ -58,8 +65,19 @@ def plan_data(network: Network, run: Run | Sequence[Plan], explain: bool = False
     if run.resources is not None:
         data["resources"] = [_resource(use) for use in run.resources]
     timed = run.resources is not None
-    data["plans"] = [_plan(plan, explain, timed) for plan in run.plans]
+    data["plans"] = [
+        Written(plan.json) if written and plan.json is not None else _plan(plan, explain, timed) for plan in run.plans
+    ]
     return data
+
+
+# Where a plan's object sits in the document: in the list "plans" of the top-level object.
+PLAN_INDENT = "    "
+
+
+def plan_json(plan: Plan, explain: bool, timed: bool) -> str:
+    """A plan's JSON object as the document holds it (see plan_data(written=True))."""
+    return _json(_plan(plan, explain, timed), PLAN_INDENT)
 
 
 def _resource(use: ResourceUse) -> dict[str, Any]:
@@ -188,6 +206,8 @@ def _json(value: Any, indent: str = "") -> str:
     """JSON text laid out as json.dumps(indent=2) lays it out, with exact numbers written as they are."""
     if isinstance(value, Exact):
         return value.text
+    if isinstance(value, Written):
+        return str(value)
     inner = indent + "  "
     if isinstance(value, dict):
         if not value:
@@ -211,7 +231,7 @@ def json_text(value: Any) -> str:
 
 
 def render_json(network: Network, run: Run, explain: bool = False) -> str:
-    return json_text(plan_data(network, run, explain))
+    return json_text(plan_data(network, run, explain, written=True))
 
 
 # What a YAML 1.2 core-schema reader (yq, go-yaml v3, js-yaml) takes for a number, a bool or null.
