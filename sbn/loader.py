@@ -340,10 +340,10 @@ class _Ahead:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        from sbn.parallel import quiet_worker
+        from sbn.workers import ignore_interrupts
 
         context = multiprocessing.get_context("fork")
-        self.executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=quiet_worker)
+        self.executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=ignore_interrupts)
         return True
 
     def submit(self, key: str, name: str) -> None:
@@ -364,7 +364,7 @@ class _Ahead:
         if self.executor is None:
             return
         if stop:
-            from sbn.parallel import stop_workers
+            from sbn.workers import stop_workers
 
             stop_workers(self.executor)
         else:
@@ -375,17 +375,13 @@ class _Ahead:
 def _reading_ahead(loader: _Loader) -> Iterator[None]:
     """Let ``loader`` read walked directories ahead on other cores, on a machine with more than one core
     where forking is safe (no other thread yet); else it reads alone."""
-    import multiprocessing
-    import threading
+    from sbn.workers import can_fork, cores
 
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not on Linux
-        cores = os.cpu_count() or 1
-    if cores < 2 or "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+    count = cores()
+    if count < 2 or not can_fork():
         yield
         return
-    ahead = loader.ahead = _Ahead(min(cores, 2))
+    ahead = loader.ahead = _Ahead(min(count, 2))
     try:
         yield
     except BaseException:

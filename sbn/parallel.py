@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import io
 import multiprocessing
-import os
 import pickle
 import re
-import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -34,6 +32,7 @@ from sbn.pipeline import Options
 from sbn.result import Plan, Run
 from sbn.sources import reason
 from sbn.text import escape, quote
+from sbn.workers import can_fork, ignore_interrupts, stop_workers
 
 # Below this many requests a run is planned in one process unless --jobs is given: starting workers
 # costs more than they save (measured in docs/performance.md).
@@ -281,39 +280,18 @@ class Workers:
     write_json: bool = False  # the output is JSON: workers write their plans' (plan_in_groups)
 
 
-def cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
 def quiet_worker(network: Network | None = None, catalog: Catalog | None = None) -> None:
-    """A local worker's initializer: Ctrl-C is for the sbn process, which stops the workers itself (a worker
-    killed by it mid-task could leave the pool's queue locked, and the pool waiting forever)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """A local worker's initializer: Ctrl-C left to the sbn process; the network, when it is sent."""
+    ignore_interrupts()
     if network is not None:
         install(network, catalog)
-
-
-def stop_workers(pool: ProcessPoolExecutor) -> None:
-    """End a pool's processes now (Ctrl-C): their work is not wanted any more."""
-    processes = list(getattr(pool, "_processes", {}).values())  # the executor has no public way in 3.11
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join()
 
 
 @contextmanager
 def local_workers(network: Network, count: int, catalog: Catalog | None = None) -> Iterator[Workers]:
     """A pool of ``count`` processes, each holding the network: forked from this process where that is safe
     (no other thread yet), with ``catalog`` as it is, else started fresh and sent the network once."""
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+    if can_fork():
         install(network, catalog)
         pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=quiet_worker)
     else:

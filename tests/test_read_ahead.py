@@ -12,7 +12,7 @@ import pytest
 from support import ROOT
 
 from benchmarks.generate import generate
-from sbn.parallel import cores
+from sbn.workers import cores
 
 # Reading ahead forks, which sbn does only while the process has no other thread; the test process may
 # have some (a Dask cluster, the engine's), so each load runs in a fresh interpreter.

@@ -124,8 +124,9 @@ def _plan(
     would cost more than it saves. A joint run is one model: always in this process.
     """
     from sbn.candidates import Catalog
-    from sbn.parallel import PARALLEL_FROM, cluster_workers, cores, independent_groups, local_workers
+    from sbn.parallel import PARALLEL_FROM, cluster_workers, independent_groups, local_workers
     from sbn.planner import plan_run
+    from sbn.workers import cores
 
     if options.joint:
         return plan_run(network, requests, options)
