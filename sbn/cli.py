@@ -404,8 +404,10 @@ def _guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> NoReturn:
     except KeyboardInterrupt:
         sys.stderr.write("sbn: interrupted\n")
         solver = sys.modules.get("sbn.solver")
-        if solver is not None and solver.interrupted_mid_search():
-            # The engine's threads are still searching: leave at once, nothing has been written.
+        workers = sys.modules.get("sbn.workers")
+        if (solver is not None and solver.interrupted_mid_search()) or (workers is not None and workers.stopped()):
+            # The engine's threads are still searching, or a pool's thread waits on a worker that was stopped:
+            # leave at once, nothing has been written.
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(int(ExitCode.INTERRUPTED))

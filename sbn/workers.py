@@ -30,11 +30,24 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+_stopped = threading.Event()
+
+
 def stop_workers(pool: ProcessPoolExecutor) -> None:
-    """End a pool's processes now (Ctrl-C): their work is not wanted any more."""
+    """End a pool's processes now (Ctrl-C): their work is not wanted any more.
+
+    A worker ended while it sends a result leaves half a message in the pool's pipe, which the pool's own
+    thread then waits on for ever, and Python joins that thread at exit: sbn therefore leaves without the
+    interpreter's exit once it has stopped workers (stopped(), read by sbn.cli)."""
     processes = list(getattr(pool, "_processes", {}).values())  # the executor has no public way in 3.11
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
     for process in processes:
         process.join()
+    _stopped.set()
+
+
+def stopped() -> bool:
+    """Whether workers were stopped mid-work (Ctrl-C)."""
+    return _stopped.is_set()
