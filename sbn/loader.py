@@ -721,11 +721,8 @@ class _Loader:
         for section, count in part.declared.items():
             self.declared[section] += count
         self.request_files.extend(part.request_files)
-        strings = self.strings
         for module_id, partner, capability, index, uses in part.refs:
-            partner = strings.setdefault(partner, partner)
-            capability = strings.setdefault(capability, capability)
-            self.refs.append(ModuleRef(module_id, partner, capability, name, index, uses))
+            self.add_ref(module_id, partner, capability, name, index, uses)
         return self.follow_includes(name, key, path.parent, part.includes)
 
     # -- schema --------------------------------------------------------------------------
@@ -768,13 +765,18 @@ class _Loader:
                         self.invalid_capabilities.add(entry["capability"])
                     continue
                 if self.lean and isinstance(item, Module):
-                    strings = self.strings
-                    partner = strings.setdefault(item.partner, item.partner)
-                    capability = strings.setdefault(item.capability, item.capability)
                     uses = tuple(item.uses) if item.uses else ()
-                    self.refs.append(ModuleRef(item.id, partner, capability, name, index, uses))
+                    self.add_ref(item.id, item.partner, item.capability, name, index, uses)
                 else:
                     self.items[section].append((item, Origin(name, path)))
+
+    def add_ref(
+        self, module_id: str, partner: str, capability: str, file: str, index: int, uses: tuple[str, ...]
+    ) -> None:
+        """Keep a valid module as a ModuleRef, one copy of each partner id and capability shared."""
+        partner = self.strings.setdefault(partner, partner)
+        capability = self.strings.setdefault(capability, capability)
+        self.refs.append(ModuleRef(module_id, partner, capability, file, index, uses))
 
     def add_validation_errors(
         self, name: str, prefix: Path_, error: ValidationError, model: type[BaseModel], unread: Path_ = ()
