@@ -109,11 +109,10 @@ def _plain_cost(problem: gapdata.Problem, chosen: Callable[[int, int], bool]) ->
     return float(total)
 
 
-def plain_highs(problem: gapdata.Problem, time_limit: float, options: dict[str, Any] | None = None) -> Result:
-    """The plain GAP MIP in HiGHS; column i*n + j is x[i][j]."""
+def plain_highs_model(problem: gapdata.Problem, options: dict[str, Any] | None = None) -> Any:
+    """A HiGHS instance holding the plain GAP MIP; column i*n + j is x[i][j]."""
     import highspy
 
-    started = time.perf_counter()
     m, n = problem.agents, problem.jobs
     highs = quiet_highs(options)
     lp = highspy.HighsLp()
@@ -149,6 +148,16 @@ def plain_highs(problem: gapdata.Problem, time_limit: float, options: dict[str, 
     lp.a_matrix_.value_ = value
     lp.integrality_ = [highspy.HighsVarType.kInteger] * (m * n)
     highs.passModel(lp)
+    return highs
+
+
+def plain_highs(problem: gapdata.Problem, time_limit: float, options: dict[str, Any] | None = None) -> Result:
+    """The plain GAP MIP in HiGHS."""
+    import highspy
+
+    started = time.perf_counter()
+    n = problem.jobs
+    highs = plain_highs_model(problem, options)
     highs.setOptionValue("time_limit", float(time_limit))
     built = time.perf_counter()
     highs.run()
@@ -187,11 +196,10 @@ def _cpsat_solver(time_limit: float, workers: int) -> Any:
     return solver
 
 
-def plain_cpsat(problem: gapdata.Problem, time_limit: float, workers: int = 2) -> Result:
-    """The plain GAP model in CP-SAT."""
+def plain_cpsat_model(problem: gapdata.Problem) -> tuple[Any, list[list[Any]]]:
+    """The plain GAP model in CP-SAT and its variables x[i][j]."""
     from ortools.sat.python import cp_model
 
-    started = time.perf_counter()
     m, n = problem.agents, problem.jobs
     model = cp_model.CpModel()
     x = [[model.new_bool_var(f"x{i}_{j}") for j in range(n)] for i in range(m)]
@@ -200,6 +208,15 @@ def plain_cpsat(problem: gapdata.Problem, time_limit: float, workers: int = 2) -
     for i in range(m):
         model.add(sum(problem.resource[i][j] * x[i][j] for j in range(n)) <= problem.capacity[i])
     model.minimize(sum(problem.cost[i][j] * x[i][j] for i in range(m) for j in range(n)))
+    return model, x
+
+
+def plain_cpsat(problem: gapdata.Problem, time_limit: float, workers: int = 2) -> Result:
+    """The plain GAP model in CP-SAT."""
+    from ortools.sat.python import cp_model
+
+    started = time.perf_counter()
+    model, x = plain_cpsat_model(problem)
     solver = _cpsat_solver(time_limit, workers)
     built = time.perf_counter()
     code = solver.solve(model)
