@@ -63,10 +63,9 @@ def solve_cp(
                 model.add(expression <= int(upper))
     for index, cumulative in enumerate(milp.cumulatives):
         _cumulative(model, variables, milp, cumulative, index, cumulative.group in without_groups)
-    # A fixed column is a constant, which CP-SAT shares between columns: only the others take a hint.
-    hinted = [
-        (column, variable) for column, variable in enumerate(variables) if milp.lower[column] < milp.upper[column]
-    ]
+    # A column with one possible value (fixed, or a time within a horizon of 0) is a constant, which CP-SAT
+    # shares between columns (a hint naming it twice makes the model invalid): only the others take a hint.
+    hinted = [(column, variable) for column, variable in enumerate(variables) if not _is_constant(variable)]
     if initial is not None:
         for column, variable in hinted:
             model.add_hint(variable, round(initial[column]))
@@ -90,6 +89,8 @@ def solve_cp(
         if node_limit is not None:
             solver.parameters.max_deterministic_time = node_limit * DETERMINISTIC_SECONDS_PER_NODE
         status = _solve(solver, model)
+        if status == cp_model.MODEL_INVALID:  # sbn built a model CP-SAT refuses: a bug, not a limit
+            raise RuntimeError(f"CP-SAT refused the model: {model.validate()}")
         if status == cp_model.OPTIMAL:
             values = [float(solver.value(variable)) for variable in variables]
             value = float(solver.objective_value) if objective else 0.0
@@ -149,6 +150,11 @@ def _whole(value: float) -> int:
     whole = round(value)
     assert abs(value - whole) < 1e-6, f"a coefficient of a cumulative model is not whole: {value}"
     return whole
+
+
+def _is_constant(variable: Any) -> bool:
+    domain = variable.proto.domain
+    return len(domain) == 2 and domain[0] == domain[1]
 
 
 def _columns(model: Any, milp: Milp) -> list[Any]:

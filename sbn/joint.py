@@ -262,7 +262,8 @@ def _explain_unplanned(
     catalog: Catalog, outcome: Outcome, usage: Usage, base: Usage, outcomes: list[Outcome], options: Options
 ) -> None:
     """Reasons for a request left unplanned: those it gets planned alone on what the planned requests left,
-    and the planned requests that take what it would need."""
+    and, when it would fit without them (on committed work alone), the planned requests that take what it
+    would need."""
     request = outcome.request
     alone = complete(catalog, prepare(catalog, request, usage, options), usage, options)
     outcome.status = SolveStatus.INFEASIBLE
@@ -270,8 +271,11 @@ def _explain_unplanned(
         # Only a search stopped by its limit leaves out a request that still fits.
         text = "not planned: the joint search stopped before it found room for this request, which fits alone"
         outcome.reasons = [Reason("joint", text)]
-    else:
-        outcome.reasons = list(alone.reasons)
+        return
+    outcome.reasons = list(alone.reasons)
+    before = base.copy()
+    if complete(catalog, prepare(catalog, request, before, options), before, options).evaluation is None:
+        return  # it lacks what no planned request holds (a budget, a deadline, committed work): none to name
     holders = _holders(catalog, request, base, outcomes, options)
     if holders:
         text = f"what it needs is taken by the planned requests {', '.join(holders)}"
@@ -307,9 +311,11 @@ def _objective_values(
     priorities = sorted({outcome.request.priority for outcome in outcomes}, reverse=True)
     for priority in priorities:
         count = sum(1 for outcome in planned if outcome.request.priority == priority)
+        members = sum(1 for outcome in outcomes if outcome.request.priority == priority)
         position = labels.index(priority) if priority in labels else -1
-        # A class none of whose requests could be in the model holds no choice: its count is proven.
-        proven = position < 0 or position in solved.proven
+        # A class none of whose requests could be in the model holds no choice, and one planned whole can hold
+        # no more: either count is proven, whatever stopped the search.
+        proven = position < 0 or position in solved.proven or count == members
         values.append(ObjectiveValue("planned", count, proven and solved.status != SolveStatus.UNKNOWN, priority))
     if "changes" in labels:
         changes = _changes(outcomes, previous)

@@ -351,6 +351,20 @@ def _ask_scheduler(address: str) -> dict[str, Any]:
     return answer
 
 
+def check_scheduler(address: str) -> str:
+    """--scheduler's address as Dask's, once its scheduler has answered with workers to plan on; else a usage
+    error (exit 2) within seconds: Dask missing, another form of address, a silent listener, no workers."""
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        raise UsageError("--scheduler needs Dask: pip install 'sbn[cluster]'") from None
+    address = scheduler_address(address)
+    identity = _ask_scheduler(address)
+    if not identity.get("workers"):
+        raise UsageError(f"the Dask scheduler at {address} has no workers: start some with `dask worker {address}`")
+    return address
+
+
 @contextmanager
 def cluster_workers(network: Network, address: str) -> Iterator[Workers]:
     """The workers of a Dask cluster (`pip install 'sbn[cluster]'`): dask's Client is an executor.
@@ -358,14 +372,9 @@ def cluster_workers(network: Network, address: str) -> Iterator[Workers]:
     The scheduler is asked who it is first, with a deadline of our own, so that a wrong address, a silent
     listener or a scheduler without workers is a usage error (exit 2) within seconds, not a hang or a trace.
     """
-    try:
-        from dask.distributed import Client
-    except ImportError:
-        raise UsageError("--scheduler needs Dask: pip install 'sbn[cluster]'") from None
-    address = scheduler_address(address)
-    identity = _ask_scheduler(address)
-    if not identity.get("workers"):
-        raise UsageError(f"the Dask scheduler at {address} has no workers: start some with `dask worker {address}`")
+    address = check_scheduler(address)
+    from dask.distributed import Client
+
     try:
         client = Client(address, set_as_default=False, timeout=CONNECT_SECONDS)
     except (OSError, TimeoutError, ValueError) as exc:

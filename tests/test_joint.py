@@ -4,6 +4,7 @@ the --optimize criteria summed; hand-made cases per rule, and the exhaustive ref
 from __future__ import annotations
 
 import json
+import random
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -268,3 +269,56 @@ def test_a_run_whose_requests_all_lack_candidates_is_proven(tmp_path: Path) -> N
         ("cost", 0.0, True),
         ("time", 0, True),
     ]
+
+
+def test_a_request_that_fits_on_no_capacity_names_no_planned_request(tmp_path: Path) -> None:
+    # "big" has room left; "quick" misses its deadline and "pricey" its budget whatever the others took.
+    doc = Doc(
+        partners=[partner("big", capacity=10)],
+        modules=[module("big-a", "big", "a", cost={"per_unit": 10}, lead_time=1)],
+        requests=[
+            request("r1", step("s", "a"), quantity=5),
+            request("quick", step("s", "a"), deadline=0),
+            request("pricey", step("s", "a"), budget=1),
+        ],
+    )
+    code, data = joint(tmp_path, doc)
+    assert code == 1
+    for request_id, rule in [("quick", "deadline"), ("pricey", "budget")]:
+        plan = plan_of(data, request_id)
+        assert plan["status"] == "infeasible"
+        assert [detail["rule"] for detail in plan["reason_details"]] == [rule], plan["reasons"]
+
+
+def test_a_class_planned_whole_is_proven_when_the_search_stops(tmp_path: Path) -> None:
+    # A tight GAP of 30 jobs on 5 agents (type d-like costs): the default order leaves jobs out; one node
+    # plans every job but proves no cost. A class planned whole can hold no more: its count is proven.
+    rng = random.Random(7)
+    usage = [[rng.randint(1, 100) for _ in range(30)] for _ in range(5)]
+    costs = [[111 - usage[i][j] + rng.randint(-10, 10) for j in range(30)] for i in range(5)]
+    doc = Doc(
+        partners=[partner(f"p{i}", capacity=int(0.8 * sum(usage[i]) / 5)) for i in range(5)],
+        modules=[
+            module(f"j{j}-p{i}", f"p{i}", f"job{j}", cost=costs[i][j], usage=usage[i][j])
+            for i in range(5)
+            for j in range(30)
+        ],
+        requests=[request(f"r{j}", step("s", f"job{j}")) for j in range(30)],
+    )
+    _, default = run_cli(tmp_path, doc)
+    assert default is not None and any(plan["status"] == "infeasible" for plan in default["plans"])
+    code, data = joint(tmp_path, doc, "--optimize", "cost", "--node-limit", "1")
+    assert code == 1
+    assert data["objective"][0] == {"criterion": "planned", "priority": 0, "value": 30, "proven": True}
+    assert data["objective"][1]["proven"] is False
+
+
+def test_an_empty_optimize_or_a_bad_scheduler_with_joint_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
+    path = tmp_path / "net.yaml"
+    path.write_text(COMPETING.text(), encoding="utf-8")
+    for value in ["", "cost,", ",time"]:
+        assert main(["plan", str(path), "--joint", "--optimize", value]) == 2
+        assert "an empty criterion" in capsys.readouterr().err
+    # --scheduler does not change a joint run, but a wrong one is refused as without --joint.
+    assert main(["plan", str(path), "--joint", "--scheduler", "http://x"]) == 2
+    assert "expected a Dask scheduler's address" in capsys.readouterr().err

@@ -398,3 +398,14 @@ def test_a_joint_run_plans_the_request_the_default_order_leaves_out_for_waiting(
     assert code == 0 and data is not None
     assert spans(plan_of(data, "c"))["i"] == (2, 12, 0)
     assert data["objective"][0] == {"criterion": "planned", "priority": 0, "value": 3, "proven": True}
+
+
+def test_a_joint_run_plans_a_step_of_no_length_on_a_resource_held_at_once(tmp_path: Path) -> None:
+    # A step of duration 0 holds nothing (SPEC §6): it is planned jointly as in the default order.
+    network = doc(request("a", step("i", "install")), modules=[install(lead=0)])
+    code, default = run_cli(tmp_path, network)
+    assert code == 0 and default is not None
+    code, data = run_cli(tmp_path, network, "--joint", name="joint.yaml")
+    assert code == 0 and data is not None
+    assert [p["status"] for p in data["plans"]] == ["optimal"]
+    assert spans(plan_of(data, "a")) == spans(plan_of(default, "a"))

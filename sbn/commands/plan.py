@@ -124,11 +124,13 @@ def _plan(
     would cost more than it saves. A joint run is one model: always in this process.
     """
     from sbn.candidates import Catalog
-    from sbn.parallel import PARALLEL_FROM, cluster_workers, independent_groups, local_workers
+    from sbn.parallel import PARALLEL_FROM, check_scheduler, cluster_workers, independent_groups, local_workers
     from sbn.planner import plan_run
     from sbn.workers import cores
 
     if options.joint:
+        if scheduler is not None:  # not used, but a wrong one is the same usage error as without --joint
+            check_scheduler(scheduler)
         return plan_run(network, requests, options)
     if scheduler is not None:
         with cluster_workers(network, scheduler) as workers:
@@ -154,7 +156,9 @@ def _criteria(optimize: str | None, joint: bool) -> tuple[str, ...]:
         return ("cost", "time")
     if not joint:
         raise UsageError("--optimize needs --joint: without it each request is planned by its own 'optimize'")
-    chosen = tuple(part.strip() for part in optimize.split(",") if part.strip())
+    chosen = tuple(part.strip() for part in optimize.split(","))
+    if not all(chosen):
+        raise UsageError(f"--optimize {quote(optimize)}: an empty criterion; name one or more of {', '.join(CRITERIA)}")
     for criterion in chosen:
         if criterion not in CRITERIA:
             raise UsageError(
