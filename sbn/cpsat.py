@@ -29,6 +29,9 @@ PARAMETERS: dict[str, Any] = {
     "random_seed": 0,
     "subsolvers": ["default_lp", "no_lp", "quick_restart_no_lp"],
 }
+# CP-SAT counts in 64-bit integers, and a sum of times or amounts must fit too: sbn refuses a model with a
+# number beyond this (as it does for HiGHS, sbn.solver.pass_model), with the reason that says so.
+LARGEST = 10**15
 # --node-limit N is a limit of work: for this engine, N thousandths of a second of its deterministic time.
 DETERMINISTIC_SECONDS_PER_NODE = 0.001
 
@@ -46,6 +49,8 @@ def solve_cp(
 
     from ortools.sat.python import cp_model
 
+    if _largest(milp, objectives) > LARGEST:
+        return Outcome(SolveStatus.UNKNOWN, stopped_by="magnitude")
     model = cp_model.CpModel()
     variables = _columns(model, milp)
     for row in milp.rows:
@@ -150,6 +155,22 @@ def _whole(value: float) -> int:
     whole = round(value)
     assert abs(value - whole) < 1e-6, f"a coefficient of a cumulative model is not whole: {value}"
     return whole
+
+
+def _largest(milp: Milp, objectives: Sequence[Objective]) -> float:
+    """The largest magnitude of any time, bound, coefficient or amount in the model."""
+    numbers: list[float] = [milp.horizon or 0]
+    for row in milp.rows:
+        numbers += [abs(bound) for bound in (row.lower, row.upper) if bound not in (math.inf, -math.inf)]
+        numbers += [abs(value) for value in row.value]
+    numbers += [abs(bound) for bound in milp.lower + milp.upper if bound not in (math.inf, -math.inf)]
+    numbers += [abs(value) for objective in objectives for value in objective.values()]
+    for cumulative in milp.cumulatives:
+        numbers.append(cumulative.capacity)
+        for task in cumulative.tasks:
+            numbers += [task.offset + max(task.durations.values(), default=0), *task.demands.values()]
+        numbers += [max(abs(begin), abs(end), amount) for begin, end, amount in cumulative.busy]
+    return max(numbers)
 
 
 def _is_constant(variable: Any) -> bool:

@@ -127,12 +127,40 @@ def left_shift(request: Request, picks: Sequence[Candidate], starts: Sequence[in
                 (starts[index_of[b]] + picks[index_of[b]].duration for b in request.steps[i].after), default=0
             )
             others = [j for j in range(len(picks)) if j != i]
-            for time in range(earliest, starts[i]):
+            for time in _start_times(i, earliest, starts[i], picks, starts, others, usage, release, limits):
                 if _fits(i, time, picks, starts, others, usage, release, limits):
                     starts[i] = time
                     moved = True
                     break
     return starts
+
+
+def _start_times(
+    i: int,
+    earliest: int,
+    until: int,
+    picks: Sequence[Candidate],
+    starts: Sequence[int],
+    others: Sequence[int],
+    usage: Usage,
+    release: int,
+    limits: dict[str, Decimal],
+) -> list[int]:
+    """The times in [earliest, until) at which step i may first fit, in order: ``earliest`` and every time a
+    resource it holds is freed (the end of a busy period or of another step). If i does not fit at t but does
+    at t + 1, something it needs ended at t + 1; so these few times stand for every unit of the range, and a
+    search through them does not grow with the durations (lead times of 1e12 days are valid input)."""
+    times = {earliest}
+    amounts = picks[i].offer.amounts(picks[i].quantity)
+    for resource_id in limits:
+        if not amounts.get(resource_id):
+            continue
+        for _, finish, _, _ in usage.busy.get(resource_id, []):
+            times.add(finish - release)
+        for j in others:
+            if picks[j].duration > 0 and picks[j].offer.amounts(picks[j].quantity).get(resource_id):
+                times.add(starts[j] + picks[j].duration)
+    return sorted(time for time in times if earliest <= time < until)
 
 
 def _fits(
@@ -190,9 +218,7 @@ def serial_schedule(request: Request, picks: Sequence[Candidate], usage: Usage, 
         i = next(i for i in waiting if all(index_of[b] in placed for b in request.steps[i].after))
         waiting.remove(i)
         earliest = max((starts[index_of[b]] + picks[index_of[b]].duration for b in request.steps[i].after), default=0)
-        starts[i] = next(
-            (t for t in range(earliest, horizon + 1) if _fits(i, t, picks, starts, placed, usage, release, limits)),
-            horizon,
-        )
+        times = _start_times(i, earliest, horizon + 1, picks, starts, placed, usage, release, limits)
+        starts[i] = next((t for t in times if _fits(i, t, picks, starts, placed, usage, release, limits)), horizon)
         placed.append(i)
     return starts

@@ -86,11 +86,14 @@ class PlanRecord:
     assignments: dict[str, dict[str, Any]]  # step id -> assignment, in document order
 
 
-def read_plans(path: Path, shape: Shape, label: str = "") -> dict[str, PlanRecord]:
+def read_plans(
+    path: Path, shape: Shape, label: str = "", earlier: Mapping[str, str] | None = None
+) -> dict[str, PlanRecord]:
     """Request id -> plan, in document order, from an `sbn.plan/v1` file; InputError naming every bad place.
 
     A request may appear once, a step once in its plan; `assignments` may be left out (no steps).
-    ``label`` names the option the file came with in usage errors (``--from``).
+    ``label`` names the option the file came with in usage errors (``--from``). ``earlier`` maps the requests
+    of files read before this one (for the same option) to their file: none may appear again.
     """
     name = str(path)
     text = _read_text(path, f"{label} " if label else "")
@@ -141,6 +144,9 @@ def read_plans(path: Path, shape: Shape, label: str = "") -> dict[str, PlanRecor
             problems.append(
                 ((*where, "request"), f"request {quote(request)} appears twice (first in plan {seen[request] + 1})")
             )
+        elif request is not None and earlier is not None and request in earlier:
+            text = f"request {quote(request)} is committed twice: also in {earlier[request]}"
+            problems.append(((*where, "request"), text))
         elif request is not None and fields is not None:
             seen[request] = i
             plans[request] = PlanRecord(fields, steps)

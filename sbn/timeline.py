@@ -50,8 +50,12 @@ def read_committed(paths: Sequence[Path]) -> list[CommittedStep]:
         ordered=("start", "finish"),
     )
     found: list[CommittedStep] = []
+    # A request committed in two files (the same plan given twice) would hold its work twice.
+    files: dict[str, str] = {}
     for path in paths:
-        for request, record in read_plans(path, shape, "--committed").items():
+        plans = read_plans(path, shape, "--committed", earlier=files)
+        files.update(dict.fromkeys(plans, str(path)))
+        for request, record in plans.items():
             start_date = record.fields.get("start_date")
             day = date.fromisoformat(start_date) if isinstance(start_date, str) else None
             for step, fields in record.assignments.items():

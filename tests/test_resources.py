@@ -409,3 +409,36 @@ def test_a_joint_run_plans_a_step_of_no_length_on_a_resource_held_at_once(tmp_pa
     assert code == 0 and data is not None
     assert [p["status"] for p in data["plans"]] == ["optimal"]
     assert spans(plan_of(data, "a")) == spans(plan_of(default, "a"))
+
+
+def test_the_same_committed_plan_given_twice_is_refused(tmp_path: Path, capsys: Any) -> None:
+    # Found by QA: its work was held twice (a peak of 6 crews of 4, capacity counted twice).
+    network = doc(request("a", *STEPS), request("b", *STEPS))
+    _, first = run_cli(tmp_path, network, "--request", "a")
+    committed = tmp_path / "committed.json"
+    committed.write_text(json.dumps(first), encoding="utf-8")
+    path = tmp_path / "network.yaml"
+    assert main(["plan", str(path), "--committed", str(committed), "--committed", str(committed)]) == 2
+    err = capsys.readouterr().err
+    assert f"{committed}:1:" in err and "request 'a' is committed twice: also in" in err
+
+
+def test_lead_times_of_a_trillion_days_on_a_resource_plan_at_once(tmp_path: Path) -> None:
+    # Found by QA: making the plan semi-active tried every day before each step's start (minutes for 1e6 days,
+    # hours for 1e12); only the times a resource is freed can be a step's earliest start.
+    network = doc(request("a", step("x", "install"), step("y", "install"), step("z", "install")))
+    network.modules = [install(crew=4, lead=10**12)]
+    code, data = run_cli(tmp_path, network, "--time-limit", "5")
+    assert code == 0 and data is not None
+    assert sorted(start for start, _, _ in spans(plan_of(data, "a")).values()) == [0, 10**12, 2 * 10**12]
+
+
+def test_times_beyond_what_the_engine_counts_are_an_unknown_plan_not_a_crash(tmp_path: Path) -> None:
+    # Found by QA: 2e19 days overflowed CP-SAT's 64-bit domain (exit 3); now the engine's magnitude reason.
+    network = doc(request("a", step("x", "install"), step("y", "install"), quantity=10**7), resources=crews(1))
+    network.modules = [install(crew=1, lead={"per_unit": 10**12})]
+    code, data = run_cli(tmp_path, network, "--time-limit", "5")
+    assert code == 1 and data is not None
+    plan = plan_of(data, "a")
+    assert plan["status"] == "unknown"
+    assert [detail["rule"] for detail in plan["reason_details"]] == ["engine"]
