@@ -18,7 +18,7 @@ from sbn.ledger import Usage
 from sbn.loader import Network
 from sbn.model import Linear, Module, Partner, Request, Resource, Step
 from sbn.numbers import cents
-from sbn.rules import AMOUNT_FILTERS, TOTALS, Fixed, Total, filter_tests, limit_keys
+from sbn.rules import AMOUNT_FILTERS, RESOURCE_TOTAL, TOTALS, Fixed, Total, filter_tests, limit_keys
 from sbn.text import fit_count
 
 
@@ -323,11 +323,14 @@ def find_candidates(
     usage: Usage,
     without: frozenset[str] = frozenset(),
     bound: bool = True,
+    totals: bool = True,
 ) -> list[StepCandidates]:
     """Filter the modules of each step's capability by every rule that concerns one module alone.
 
     With ``bound``, also drop modules that break a total (budget, deadline) whatever the other
     steps do: fewer choices for the engine, but explanations need the unbounded candidates.
+    Without ``totals``, keep modules that need more of a resource's total than is left: the model's
+    row for that total then says how much more the request needs (an explanation's quantity).
     The first rule a module breaks is its reason, in the order of sbn.rules: --without, exclude,
     pin, region, certifications, reputation, minimum order value, module capacity, partner capacity.
     Rejections are listed in the order the modules were declared, those of the bounds last.
@@ -348,7 +351,7 @@ def find_candidates(
                 measured = measures[module.id] = measure(module, quantity)
             if offer.limited:
                 rejection = _reject_by_amount(offer, quantity, measured[0], usage, currency)
-                if rejection is not None:
+                if rejection is not None and (totals or rejection.rule != RESOURCE_TOTAL.name):
                     late.append((position, rejection))
                     continue
             kept.append((position, offer, measured))

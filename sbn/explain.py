@@ -15,7 +15,12 @@ from sbn.solver import SolveStatus, solve
 
 
 def explain_infeasible(
-    catalog: Catalog, request: Request, usage: Usage, without: frozenset[str], time_limit: float
+    catalog: Catalog,
+    request: Request,
+    usage: Usage,
+    without: frozenset[str],
+    time_limit: float,
+    totals: bool = True,
 ) -> list[Reason]:
     """Why no plan exists, on the candidates before the budget and deadline bounds dropped any.
 
@@ -23,7 +28,7 @@ def explain_infeasible(
     is then between the budget and plug compatibility, not plug compatibility alone.
     """
     network = catalog.network
-    entries = find_candidates(catalog, request, usage, without, bound=False)
+    entries = find_candidates(catalog, request, usage, without, bound=False, totals=totals)
     unpluggable = PlugCompatibility.unpluggable(request, entries)
     if unpluggable:
         return unpluggable

@@ -17,7 +17,7 @@ from sbn.milp import Objective
 from sbn.model import Request
 from sbn.objectives import objectives
 from sbn.reasons import Reason
-from sbn.rules import PlugCompatibility, takes
+from sbn.rules import RESOURCE_TOTAL, PlugCompatibility, takes
 from sbn.settle import settle_directly
 from sbn.solver import SolveStatus, solve
 
@@ -149,6 +149,8 @@ def complete(
         outcome.reasons = explain_infeasible(catalog, request, usage, options.without, options.time_limit)
         return outcome
     if model is None:
+        if any(r.rule == RESOURCE_TOTAL.name for entry in outcome.steps for r in entry.rejected):
+            outcome.reasons += _short_of_totals(catalog, request, usage, options)
         return outcome
     found = solve(model.milp, work.objectives, options.time_limit, meanwhile=ahead, node_limit=options.node_limit)
     for strict in (False, True):
@@ -178,6 +180,14 @@ def complete(
     if found.status == SolveStatus.FEASIBLE:
         outcome.reasons = [stopped(found.stopped_by, options)]
     return outcome
+
+
+def _short_of_totals(catalog: Catalog, request: Request, usage: Usage, options: Options) -> list[Reason]:
+    """For a step none of whose modules fit what is left of a resource's total: the request explained with
+    those modules kept and the totals' rows in the model, so that each such resource is quantified (SPEC §6:
+    the smallest total that would let the request through with everything else kept), together with any
+    rule it conflicts with (a deadline that waiting for a crew breaks), as for a combination that fails."""
+    return explain_infeasible(catalog, request, usage, options.without, options.time_limit, totals=False)
 
 
 def stopped(stopped_by: str, options: Options) -> Reason:

@@ -390,6 +390,8 @@ class Limit(AmountFilter, ModelRule):
                 # The sentence names three takers and sums up the rest; both of its numbers are fields.
                 rest = list(takers.values())[3:]
                 numbers["taken_by_others"] = {"requests": len(rest), "took": sum(rest, ZERO)}
+            if isinstance(self, ResourceTotal):  # its sentence quotes the total that would let the request through
+                numbers["enough"] = capacity - left + total
             return Reason(self.name, self.shortfall(found, qualifier, total, left, capacity, taken), numbers)
         return Reason(self.name, f"{self.name}: capacity is too small for {qualifier}")
 

@@ -442,3 +442,31 @@ def test_times_beyond_what_the_engine_counts_are_an_unknown_plan_not_a_crash(tmp
     plan = plan_of(data, "a")
     assert plan["status"] == "unknown"
     assert [detail["rule"] for detail in plan["reason_details"]] == ["engine"]
+
+
+def test_a_step_short_of_a_total_is_quantified_as_the_total_that_lets_it_through(tmp_path: Path) -> None:
+    # Found by QA: when the total left rejected a step's every module, the reason only counted modules.
+    stock = [{"id": "stock", "total": 10}]
+    pumps = module("m1", "gelre", "a", lead_time=1, cost=1, uses={"stock": {"per_unit": 1}})
+    network = Doc(
+        partners=P,
+        modules=[pumps],
+        requests=[request("first", step("a"), quantity=6), request("second", step("a"), quantity=6)],
+        resources=stock,
+    )
+    code, data = run_cli(tmp_path, network)
+    assert code == 1 and data is not None
+    details = plan_of(data, "second")["reason_details"]
+    assert [detail["rule"] for detail in details] == ["candidates", "resource_total"]
+    assert {key: details[1][key] for key in ("resource", "needed", "left", "capacity", "enough")} == {
+        "resource": "stock",
+        "needed": 6,
+        "left": 4,
+        "capacity": 10,
+        "enough": 12,
+    }
+    assert details[1]["text"].endswith("with a total of 12 the request can be planned")
+    # Where the total is enough, no such reason: both are planned.
+    network.resources = [{"id": "stock", "total": 12}]
+    code, data = run_cli(tmp_path, network, name="enough.yaml")
+    assert code == 0
