@@ -235,6 +235,21 @@ def json_kind(value: Any) -> str:
     return "a list" if isinstance(value, list) else "an object"
 
 
+def field_error(path: Path, request: str, step: str, field: str, message: str) -> InputError:
+    """An error at an assignment's field of a plans file read before (request and step ids name it)."""
+    name = str(path)
+    text = _read_text(path, "")
+    where: Where = ()
+    try:
+        data = json.loads(text, parse_float=Decimal)
+        i = next(i for i, plan in enumerate(data["plans"]) if plan.get("request") == request)
+        j = next(j for j, a in enumerate(data["plans"][i]["assignments"]) if a.get("step") == step)
+        where = ("plans", i, "assignments", j, field)
+    except (ValueError, KeyError, TypeError, AttributeError, StopIteration):
+        pass  # changed since it was read: the file's start stands for the place
+    return InputError([Diagnostic(name, *locate(_json_nodes(name, text), where), message)])
+
+
 def _json_nodes(name: str, text: str) -> Any:
     """The JSON as YAML nodes (JSON is YAML), only to tell where a problem is; None if that fails."""
     from sbn.yamlread import Source, compose

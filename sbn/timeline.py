@@ -15,7 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from sbn.candidates import Catalog
-from sbn.errors import UsageError
 from sbn.ledger import Usage
 from sbn.loader import Network
 from sbn.model import Request
@@ -87,10 +86,10 @@ def commit(catalog: Catalog, usage: Usage, committed: Sequence[CommittedStep]) -
     for step in committed:
         module = network.modules.get(step.module)
         if module is None:
-            raise UsageError(
-                f"--committed {step.file}: request {quote(step.request)}, step {quote(step.step)}: module "
-                f"{quote(step.module)} is no longer in the network"
-            )
+            from sbn.planjson import field_error
+
+            message = f"module {quote(step.module)} is no longer in the network"
+            raise field_error(Path(step.file), step.request, step.step, "module", message)
         offer = next(o for o in catalog.offers(module.capability) if o.module.id == module.id)
         for key, amount, _ in takes(offer, step.quantity):
             usage.take(key, amount, step.request)

@@ -199,14 +199,15 @@ def test_committed_work_holding_more_than_there_is_leaves_the_resource_full_then
     assert data["resources"] == [{"id": "crews", "at_once": 4, "peak": 6}]
 
 
-def test_a_committed_module_no_longer_in_the_network_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
+def test_a_committed_module_no_longer_in_the_network_is_an_input_error(tmp_path: Path, capsys: Any) -> None:
     committed = tmp_path / "old.json"
     plan = {"request": "x", "assignments": [{"step": "s", "module": "gone", "quantity": 1, "start": 0, "finish": 1}]}
     committed.write_text(json.dumps({"schema": "sbn.plan/v1", "plans": [plan]}), encoding="utf-8")
     path = tmp_path / "net.yaml"
     path.write_text(doc(request("a", *STEPS)).text(), encoding="utf-8")
     assert main(["plan", str(path), "--committed", str(committed)]) == 2
-    assert "module 'gone' is no longer in the network" in capsys.readouterr().err
+    # At its place in the file (found by QA: it had none).
+    assert f"{committed}:1:94: error: module 'gone' is no longer in the network" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
