@@ -127,15 +127,14 @@ def left_shift(request: Request, picks: Sequence[Candidate], starts: Sequence[in
                 (starts[index_of[b]] + picks[index_of[b]].duration for b in request.steps[i].after), default=0
             )
             others = [j for j in range(len(picks)) if j != i]
-            for time in _start_times(i, earliest, starts[i], picks, starts, others, usage, release, limits):
-                if _fits(i, time, picks, starts, others, usage, release, limits):
-                    starts[i] = time
-                    moved = True
-                    break
+            time = _earliest_fit(i, earliest, starts[i], picks, starts, others, usage, release, limits)
+            if time is not None:
+                starts[i] = time
+                moved = True
     return starts
 
 
-def _start_times(
+def _earliest_fit(
     i: int,
     earliest: int,
     until: int,
@@ -145,11 +144,12 @@ def _start_times(
     usage: Usage,
     release: int,
     limits: dict[str, Decimal],
-) -> list[int]:
-    """The times in [earliest, until) at which step i may first fit, in order: ``earliest`` and every time a
-    resource it holds is freed (the end of a busy period or of another step). If i does not fit at t but does
-    at t + 1, something it needs ended at t + 1; so these few times stand for every unit of the range, and a
-    search through them does not grow with the durations (lead times of 1e12 days are valid input)."""
+) -> int | None:
+    """The earliest time in [earliest, until) at which step i fits with the ``others`` where they are, if any.
+
+    Only ``earliest`` and the times a resource it holds is freed (the end of a busy period or of another step)
+    are tried: if i does not fit at t but does at t + 1, something it needs ended at t + 1. So the search does
+    not grow with the durations (lead times of 1e12 days are valid input)."""
     times = {earliest}
     amounts = picks[i].offer.amounts(picks[i].quantity)
     for resource_id in limits:
@@ -160,7 +160,8 @@ def _start_times(
         for j in others:
             if picks[j].duration > 0 and picks[j].offer.amounts(picks[j].quantity).get(resource_id):
                 times.add(starts[j] + picks[j].duration)
-    return sorted(time for time in times if earliest <= time < until)
+    tried = sorted(time for time in times if earliest <= time < until)
+    return next((time for time in tried if _fits(i, time, picks, starts, others, usage, release, limits)), None)
 
 
 def _fits(
@@ -218,7 +219,7 @@ def serial_schedule(request: Request, picks: Sequence[Candidate], usage: Usage, 
         i = next(i for i in waiting if all(index_of[b] in placed for b in request.steps[i].after))
         waiting.remove(i)
         earliest = max((starts[index_of[b]] + picks[index_of[b]].duration for b in request.steps[i].after), default=0)
-        times = _start_times(i, earliest, horizon + 1, picks, starts, placed, usage, release, limits)
-        starts[i] = next((t for t in times if _fits(i, t, picks, starts, placed, usage, release, limits)), horizon)
+        time = _earliest_fit(i, earliest, horizon + 1, picks, starts, placed, usage, release, limits)
+        starts[i] = horizon if time is None else time
         placed.append(i)
     return starts
