@@ -149,7 +149,8 @@ def complete(
         outcome.reasons = explain_infeasible(catalog, request, usage, options.without, options.time_limit)
         return outcome
     if model is None:
-        if any(r.rule == RESOURCE_TOTAL.name for entry in outcome.steps for r in entry.rejected):
+        empty = [entry for entry in outcome.steps if not entry.candidates]
+        if empty and all(any(r.rule == RESOURCE_TOTAL.name for r in entry.rejected) for entry in empty):
             outcome.reasons += _short_of_totals(catalog, request, usage, options)
         return outcome
     found = solve(model.milp, work.objectives, options.time_limit, meanwhile=ahead, node_limit=options.node_limit)
@@ -183,10 +184,11 @@ def complete(
 
 
 def _short_of_totals(catalog: Catalog, request: Request, usage: Usage, options: Options) -> list[Reason]:
-    """For a step none of whose modules fit what is left of a resource's total: the request explained with
-    those modules kept and the totals' rows in the model, so that each such resource is quantified (SPEC §6:
-    the smallest total that would let the request through with everything else kept), together with any
-    rule it conflicts with (a deadline that waiting for a crew breaks), as for a combination that fails."""
+    """For steps that lack modules only because of what is left of a resource's total (each step without one
+    has such a module, which is then kept): the request explained with those modules kept and the totals'
+    rows in the model, so that each such resource is quantified (SPEC §6: the smallest total that would let
+    the request through with everything else kept), together with any rule it conflicts with (a deadline
+    that waiting for a crew breaks), as for a combination that fails."""
     return explain_infeasible(catalog, request, usage, options.without, options.time_limit, totals=False)
 
 
