@@ -390,10 +390,13 @@ class Limit(AmountFilter, ModelRule):
                 # The sentence names three takers and sums up the rest; both of its numbers are fields.
                 rest = list(takers.values())[3:]
                 numbers["taken_by_others"] = {"requests": len(rest), "took": sum(rest, ZERO)}
-            if isinstance(self, ResourceTotal):  # its sentence quotes the total that would let the request through
-                numbers["enough"] = capacity - left + total
+            numbers.update(self.quoted(total, left, capacity))
             return Reason(self.name, self.shortfall(found, qualifier, total, left, capacity, taken), numbers)
         return Reason(self.name, f"{self.name}: capacity is too small for {qualifier}")
+
+    def quoted(self, total: Decimal, left: Decimal, capacity: Decimal) -> dict[str, object]:
+        """Numbers the shortfall's sentence quotes beyond needed, left and capacity (each a field, SPEC §8)."""
+        return {}
 
     def shortfall(self, key: str, qualifier: str, total: Decimal, left: Decimal, capacity: Decimal, taken: str) -> str:
         """How much more the plan meeting the other rules needs than is left."""
@@ -466,8 +469,16 @@ class ResourceTotal(Limit):
                         terms.append((model.x[i][k], amount))
         return scaled_objective(terms) if terms else None
 
+    @staticmethod
+    def enough(total: Decimal, left: Decimal, capacity: Decimal) -> Decimal:
+        """The total that would let the request through: what others took and what the plan needs."""
+        return capacity - left + total
+
+    def quoted(self, total: Decimal, left: Decimal, capacity: Decimal) -> dict[str, object]:
+        return {"enough": self.enough(total, left, capacity)}
+
     def shortfall(self, key: str, qualifier: str, total: Decimal, left: Decimal, capacity: Decimal, taken: str) -> str:
-        enough = capacity - left + total
+        enough = self.enough(total, left, capacity)
         return (
             f"{key}: the plan meeting {qualifier} needs {number(total)} in total, {number(left)} is left"
             f"{taken or f' of {number(capacity)}'}; with a total of {number(enough)} the request can be planned"
